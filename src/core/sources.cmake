@@ -1,0 +1,1 @@
+# Sources of src/core, added to the core library.

@@ -1,0 +1,1 @@
+# Sources of src/cpu, added to the core library.

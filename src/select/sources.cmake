@@ -1,0 +1,1 @@
+# Sources of src/select, added to the core library.
