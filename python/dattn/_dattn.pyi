@@ -1,0 +1,16 @@
+"""Type stubs of the binding layer (python/src/module.cpp); the dattn package is its only
+caller. Array arguments are anything nanobind imports through DLPack or the buffer protocol."""
+
+from typing import Any, List, Optional, Tuple
+
+_SelectionTuple = Tuple[str, str, str, bool, List[str]]
+_RowTuple = Tuple[str, str, bool, List[str], str, str]
+
+def attention(q: Any, k: Any, v: Any, out: Any, lse: Optional[Any], layout: str, causal: bool,
+              sm_scale: Optional[float], backend: str, strict: bool, sage_pv: Optional[str],
+              stream: int, bf16_bits: bool) -> _SelectionTuple: ...
+def select(platform: Optional[str], backend: str, head_size: int, dtype: str, strict: bool,
+           device_index: int) -> _SelectionTuple: ...
+def backend_table() -> List[_RowTuple]: ...
+def detect_platform() -> str: ...
+def version() -> str: ...

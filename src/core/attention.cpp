@@ -1,0 +1,82 @@
+// The entry point: validate, select (cached), resolve sage_attn's P·V precision, run.
+// A selected backend that fails at run time is an error, never a silent fallback.
+#include <exception>
+
+#include "core/gpu_module.h"
+#include "core/validate.h"
+#include "cpu/kernels.h"
+#include "dattn/dattn.h"
+#include "select/selector.h"
+
+namespace dattn {
+
+namespace {
+
+Platform platform_of(DeviceType d) {
+  switch (d) {
+    case DeviceType::cpu: return Platform::cpu;
+    case DeviceType::cuda: return Platform::cuda;
+    case DeviceType::musa: return Platform::musa;
+  }
+  throw Error(ErrorCode::invalid_argument,
+              "q.device: expected cpu, cuda or musa, got value " +
+                  std::to_string(static_cast<int>(d)));
+}
+
+void run_cpu(Backend b, const dattn_problem& p) {
+  switch (b) {
+    case Backend::sdpa: return cpu::sdpa(p);
+    case Backend::fa: return cpu::fa(p);
+    case Backend::sage_attn: return cpu::sage_attn(p);
+  }
+}
+
+void run_cuda(Backend b, const dattn_problem& p) {
+  const GpuModuleLoad& m = cuda_module();
+  // Reached only when a simulated probe claims cuda while the real module is absent.
+  if (!m.module) throw Error(ErrorCode::no_backend, "cannot run on cuda: " + m.error);
+  char msg[1024] = {};
+  if (m.module->run(static_cast<int32_t>(b), &p, msg, sizeof msg) != 0)
+    throw Error(ErrorCode::device_error,
+                std::string("cuda ") + to_string(b) + " failed: " + (msg[0] ? msg : "no message"));
+}
+
+}  // namespace
+
+Selection attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                    const Tensor* lse, const Options& options) {
+  dattn_problem p = make_problem(q, k, v, out, lse, options);
+  const Platform platform = platform_of(q.device);
+  const Policy policy = selector::policy_or_env(options.policy);
+  SelectQuery query;
+  query.platform = platform;
+  query.requested = options.backend;
+  query.head_size = p.head_dim;
+  query.dtype = q.dtype;
+  query.policy = policy;
+  query.device_index = q.device_index;
+  Selection s = select(query);
+  if (s.backend == Backend::sage_attn)
+    p.sage_pv = static_cast<int32_t>(
+        selector::sage_pv(platform, q.device_index, options.sage_pv, policy, s.reasons));
+
+  try {
+    switch (platform) {
+      case Platform::cpu: run_cpu(s.backend, p); break;
+      case Platform::cuda: run_cuda(s.backend, p); break;
+      case Platform::musa:
+        throw Error(ErrorCode::no_backend,
+                    "cannot run on musa: this build of dattn has no MUSA kernels");
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::internal,
+                std::string(to_string(platform)) + " " + to_string(s.backend) + " failed: " + e.what());
+  }
+  return s;
+}
+
+const char* version() { return DATTN_VERSION; }
+
+}  // namespace dattn

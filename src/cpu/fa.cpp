@@ -1,0 +1,145 @@
+// Flash-style attention on the CPU: per task (batch, head, block of kFaQRows queries),
+// stream KV in blocks of kFaKvRows with an online softmax in base 2 (sm_scale * log2(e)
+// folded into Q, so exp2 is all the softmax needs), both block products in sgemm, all
+// accumulation in fp32. f16 / bf16 tiles are widened to fp32 as they are used; f32
+// operands go to sgemm in place, with their row stride as leading dimension.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "cpu/blas.h"
+#include "cpu/causal.h"
+#include "cpu/exp2.h"
+#include "cpu/kernels.h"
+#include "cpu/rows.h"
+#include "cpu/simd.h"
+#include "cpu/tiles.h"
+
+namespace dattn::cpu {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
+
+// Turns the score row s[0, n) (log2 units) into probabilities in place, keys at or past
+// `limit` masked, and rescales the running max m, sum l and output row o[0, d) to match.
+DATTN_CPU_CLONES void online_softmax_row(float* s, int64_t n, int64_t limit, float& m, float& l,
+                                         float* o, int64_t d) {
+  float block_max = kNegInf;
+  for (int64_t j = 0; j < limit; ++j) block_max = std::max(block_max, s[j]);
+  const float m_new = std::max(m, block_max);
+  if (m_new == kNegInf) {  // nothing visible yet: the row stays empty
+    std::fill(s, s + n, 0.0f);
+    return;
+  }
+  // m = -inf gives alpha = exp2(-inf) = 0, which is right: o and l are still 0.
+  const float alpha = fast_exp2(m - m_new);
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t j = 0; j < n; ++j) {
+    const float e = j < limit ? fast_exp2(s[j] - m_new) : 0.0f;
+    s[j] = e;
+    sum += e;
+  }
+  l = l * alpha + sum;
+  m = m_new;
+#pragma omp simd
+  for (int64_t i = 0; i < d; ++i) o[i] *= alpha;
+}
+
+struct Scratch {
+  std::vector<float> q, k, v, s, o, m, l;
+  Scratch(int64_t d) {
+    q.resize(tiles::kFaQRows * d);
+    k.resize(tiles::kFaKvRows * d);
+    v.resize(tiles::kFaKvRows * d);
+    s.resize(tiles::kFaQRows * tiles::kFaKvRows);
+    o.resize(tiles::kFaQRows * d);
+    m.resize(tiles::kFaQRows);
+    l.resize(tiles::kFaQRows);
+  }
+};
+
+// An operand tile for sgemm: the view itself for f32, else widened into `buf`.
+struct Tile {
+  const float* data;
+  int64_t ld;
+};
+
+Tile tile(const dattn_view& view, DType dtype, int64_t b, int64_t h, int64_t s0, int64_t rows,
+          int64_t d, float scale, float* buf) {
+  if (dtype == DType::f32 && scale == 1.0f) {
+    return {static_cast<const float*>(view.data) + row_offset(view, b, h, s0), view.stride_s};
+  }
+  load_rows(view, dtype, b, h, s0, rows, d, scale, buf);
+  return {buf, d};
+}
+
+void run_task(const dattn_problem& p, int64_t b, int64_t h, int64_t q0, Scratch& w) {
+  const auto dtype = static_cast<DType>(p.dtype);
+  const int64_t d = p.head_dim;
+  const int64_t hkv = h / (p.heads_q / p.heads_kv);
+  const int64_t rows = std::min(tiles::kFaQRows, p.seq_q - q0);
+  const float qk_scale = p.sm_scale * kLog2e;
+
+  // f32 Q is used in place and its scale applied by sgemm's alpha instead.
+  const bool scale_in_gemm = dtype == DType::f32;
+  const Tile q = tile(p.q, dtype, b, h, q0, rows, d, scale_in_gemm ? 1.0f : qk_scale, w.q.data());
+  std::fill(w.o.begin(), w.o.begin() + rows * d, 0.0f);
+  std::fill(w.m.begin(), w.m.end(), kNegInf);
+  std::fill(w.l.begin(), w.l.end(), 0.0f);
+
+  const int64_t kv_end = visible_keys(p, q0 + rows - 1);
+  for (int64_t k0 = 0; k0 < kv_end; k0 += tiles::kFaKvRows) {
+    const int64_t n = std::min(tiles::kFaKvRows, kv_end - k0);
+    const Tile k = tile(p.k, dtype, b, hkv, k0, n, d, 1.0f, w.k.data());
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, d,
+                scale_in_gemm ? qk_scale : 1.0f, q.data, q.ld, k.data, k.ld, 0.0f, w.s.data(),
+                tiles::kFaKvRows);
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t limit = std::clamp<int64_t>(visible_keys(p, q0 + i) - k0, 0, n);
+      online_softmax_row(w.s.data() + i * tiles::kFaKvRows, n, limit, w.m[i], w.l[i],
+                         w.o.data() + i * d, d);
+    }
+    const Tile v = tile(p.v, dtype, b, hkv, k0, n, d, 1.0f, w.v.data());
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, n, 1.0f, w.s.data(),
+                tiles::kFaKvRows, v.data, v.ld, 1.0f, w.o.data(), d);
+  }
+
+  for (int64_t i = 0; i < rows; ++i) {
+    // l = 0 only for a row that sees no key: output 0, LSE -inf (check/reference.h).
+    const float inv = w.l[i] > 0 ? 1.0f / w.l[i] : 0.0f;
+    for (int64_t c = 0; c < d; ++c) w.o[i * d + c] *= inv;
+    if (p.lse != nullptr) {
+      p.lse[b * p.lse_stride_b + h * p.lse_stride_h + q0 + i] =
+          w.l[i] > 0 ? (w.m[i] + std::log2(w.l[i])) * kLn2 : kNegInf;
+    }
+  }
+  store_rows(w.o.data(), rows, d, dtype, p.out, b, h, q0);
+}
+
+}  // namespace
+
+void fa(const dattn_problem& p) {
+  blas_single_threaded();
+  const int64_t q_blocks = (p.seq_q + tiles::kFaQRows - 1) / tiles::kFaQRows;
+  const int64_t tasks = p.batch * p.heads_q * q_blocks;
+#pragma omp parallel
+  {
+    Scratch w(p.head_dim);
+    // Dynamic: causal tasks differ in length, and the first blocks of a causal run are short.
+#pragma omp for schedule(dynamic)
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t qb = t % q_blocks;
+      const int64_t h = (t / q_blocks) % p.heads_q;
+      const int64_t b = t / (q_blocks * p.heads_q);
+      run_task(p, b, h, qb * tiles::kFaQRows, w);
+    }
+  }
+}
+
+}  // namespace dattn::cpu

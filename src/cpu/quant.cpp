@@ -1,0 +1,195 @@
+#include "cpu/quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/sage_contract.h"
+#include "cpu/convert.h"
+#include "cpu/rows.h"
+#include "dattn/types.h"
+
+namespace dattn::cpu {
+namespace {
+
+constexpr int64_t kBlock = dattn::sage::kQBlock;
+static_assert(dattn::sage::kQBlock == 64 && dattn::sage::kKBlock == 64,
+              "quant.h documents 64-token blocks; update it with the contract");
+
+DType dtype_of(const dattn_problem& p) { return static_cast<DType>(p.dtype); }
+
+// Symmetric INT8 of `n` values with one scale: round_half_even(x * (127 / amax)).
+// Returns amax / 127 (0 for an all-zero block, whose codes are then 0).
+float quantize_block_int8(const float* x, int64_t n, int8_t* codes) {
+  float amax = 0;
+  for (int64_t i = 0; i < n; ++i) amax = std::max(amax, std::abs(x[i]));
+  if (amax == 0) {
+    std::fill(codes, codes + n, int8_t{0});
+    return 0;
+  }
+  const float inv = dattn::sage::kInt8Max / amax;
+  for (int64_t i = 0; i < n; ++i) {
+    // nearbyint rounds half to even in the default rounding mode; the clamp only guards
+    // against amax * (127 / amax) landing a hair above 127.5, which fp32 cannot produce
+    // but costs nothing to rule out.
+    const float r = std::nearbyint(x[i] * inv);
+    codes[i] = static_cast<int8_t>(std::clamp(r, -dattn::sage::kInt8Max, dattn::sage::kInt8Max));
+  }
+  return amax / dattn::sage::kInt8Max;
+}
+
+}  // namespace
+
+uint8_t e4m3_encode(float x) {
+  if (std::isnan(x)) return 0x7f;
+  const uint8_t sign = std::signbit(x) ? 0x80 : 0x00;
+  const float a = std::abs(x);
+  if (a >= dattn::sage::kFp8Max) return sign | 0x7e;  // satfinite; 448 itself is 0x7e
+  if (a < 0x1p-6f) {
+    // Subnormals are m * 2^-9; m = 8 is the smallest normal, whose code is also 8.
+    return sign | static_cast<uint8_t>(std::nearbyint(a * 512.0f));
+  }
+  int e = 0;
+  const float frac = std::frexp(a, &e);  // a = frac * 2^e, frac in [0.5, 1)
+  // Mantissa with 3 fraction bits: in [8, 16]; 16 means rounding carried into the exponent.
+  int m = static_cast<int>(std::nearbyint(frac * 16.0f));
+  int exponent = e - 1;
+  if (m == 16) {
+    m = 8;
+    ++exponent;
+  }
+  const int code = ((exponent + 7) << 3) | (m - 8);
+  return sign | static_cast<uint8_t>(std::min(code, 0x7e));
+}
+
+float e4m3_decode(uint8_t code) {
+  const float sign = (code & 0x80) ? -1.0f : 1.0f;
+  const int e = (code >> 3) & 0xf;
+  const int m = code & 0x7;
+  if (e == 0xf && m == 0x7) return std::numeric_limits<float>::quiet_NaN();
+  if (e == 0) return sign * std::ldexp(static_cast<float>(m), -9);
+  return sign * std::ldexp(static_cast<float>(8 + m), e - 10);
+}
+
+void sage_k_mean(const dattn_problem& p, float* k_mean) {
+  const int64_t d = p.head_dim;
+#pragma omp parallel
+  {
+    std::vector<float> row(d);
+    std::vector<double> sum(d);
+#pragma omp for schedule(static)
+    for (int64_t bh = 0; bh < p.batch * p.heads_kv; ++bh) {
+      std::fill(sum.begin(), sum.end(), 0.0);
+      for (int64_t s = 0; s < p.seq_kv; ++s) {
+        load_rows(p.k, dtype_of(p), bh / p.heads_kv, bh % p.heads_kv, s, 1, d, 1.0f, row.data());
+        for (int64_t c = 0; c < d; ++c) sum[c] += row[c];
+      }
+      for (int64_t c = 0; c < d; ++c) {
+        k_mean[bh * d + c] = static_cast<float>(sum[c] / static_cast<double>(p.seq_kv));
+      }
+    }
+  }
+}
+
+void sage_quantize_q(const dattn_problem& p, int8_t* q_int8, float* q_scale) {
+  const int64_t d = p.head_dim;
+  const int64_t blocks = sage_blocks(p.seq_q);
+  const float fold = p.sm_scale * dattn::sage::kLog2e;
+#pragma omp parallel
+  {
+    std::vector<float> x(kBlock * d);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < p.batch * p.heads_q * blocks; ++i) {
+      const int64_t bh = i / blocks, s0 = (i % blocks) * kBlock;
+      const int64_t n = std::min(kBlock, p.seq_q - s0);
+      load_rows(p.q, dtype_of(p), bh / p.heads_q, bh % p.heads_q, s0, n, d, 1.0f, x.data());
+      q_scale[i] = quantize_block_int8(x.data(), n * d, q_int8 + (bh * p.seq_q + s0) * d) * fold;
+    }
+  }
+}
+
+void sage_quantize_k(const dattn_problem& p, const float* k_mean, int8_t* k_int8,
+                     float* k_scale) {
+  const int64_t d = p.head_dim;
+  const int64_t blocks = sage_blocks(p.seq_kv);
+#pragma omp parallel
+  {
+    std::vector<float> x(kBlock * d);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < p.batch * p.heads_kv * blocks; ++i) {
+      const int64_t bh = i / blocks, s0 = (i % blocks) * kBlock;
+      const int64_t n = std::min(kBlock, p.seq_kv - s0);
+      load_rows(p.k, dtype_of(p), bh / p.heads_kv, bh % p.heads_kv, s0, n, d, 1.0f, x.data());
+      for (int64_t t = 0; t < n; ++t) {
+        for (int64_t c = 0; c < d; ++c) x[t * d + c] -= k_mean[bh * d + c];
+      }
+      k_scale[i] = quantize_block_int8(x.data(), n * d, k_int8 + (bh * p.seq_kv + s0) * d);
+    }
+  }
+}
+
+void sage_quantize_v_fp8(const dattn_problem& p, uint8_t* v_fp8, float* v_scale) {
+  const int64_t d = p.head_dim;
+#pragma omp parallel
+  {
+    std::vector<float> row(d), amax(d);
+#pragma omp for schedule(static)
+    for (int64_t bh = 0; bh < p.batch * p.heads_kv; ++bh) {
+      const int64_t b = bh / p.heads_kv, h = bh % p.heads_kv;
+      std::fill(amax.begin(), amax.end(), 0.0f);
+      for (int64_t s = 0; s < p.seq_kv; ++s) {
+        load_rows(p.v, dtype_of(p), b, h, s, 1, d, 1.0f, row.data());
+        for (int64_t c = 0; c < d; ++c) amax[c] = std::max(amax[c], std::abs(row[c]));
+      }
+      float* scale = v_scale + bh * d;
+      for (int64_t c = 0; c < d; ++c) scale[c] = amax[c] / dattn::sage::kFp8Max;
+      for (int64_t s = 0; s < p.seq_kv; ++s) {
+        load_rows(p.v, dtype_of(p), b, h, s, 1, d, 1.0f, row.data());
+        uint8_t* codes = v_fp8 + (bh * p.seq_kv + s) * d;
+        for (int64_t c = 0; c < d; ++c) {
+          codes[c] = scale[c] == 0 ? uint8_t{0} : e4m3_encode(row[c] / scale[c]);
+        }
+      }
+    }
+  }
+}
+
+void sage_convert_v_f16(const dattn_problem& p, uint16_t* v_f16) {
+  const int64_t d = p.head_dim;
+#pragma omp parallel
+  {
+    std::vector<float> row(d);
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < p.batch * p.heads_kv * p.seq_kv; ++r) {
+      const int64_t bh = r / p.seq_kv;
+      load_rows(p.v, dtype_of(p), bh / p.heads_kv, bh % p.heads_kv, r % p.seq_kv, 1, d, 1.0f,
+                row.data());
+      for (int64_t c = 0; c < d; ++c) v_f16[r * d + c] = float_to_half(row[c]);
+    }
+  }
+}
+
+SageQuantized sage_quantize(const dattn_problem& p) {
+  const auto n = [](int64_t x) { return static_cast<size_t>(x); };
+  const int64_t d = p.head_dim;
+  SageQuantized z;
+  z.k_mean.resize(n(p.batch * p.heads_kv * d));
+  z.q_int8.resize(n(p.batch * p.heads_q * p.seq_q * d));
+  z.q_scale.resize(n(p.batch * p.heads_q * sage_blocks(p.seq_q)));
+  z.k_int8.resize(n(p.batch * p.heads_kv * p.seq_kv * d));
+  z.k_scale.resize(n(p.batch * p.heads_kv * sage_blocks(p.seq_kv)));
+  sage_k_mean(p, z.k_mean.data());
+  sage_quantize_q(p, z.q_int8.data(), z.q_scale.data());
+  sage_quantize_k(p, z.k_mean.data(), z.k_int8.data(), z.k_scale.data());
+  if (!sage_pv_is_fp8(p)) {
+    z.v_f16.resize(n(p.batch * p.heads_kv * p.seq_kv * d));
+    sage_convert_v_f16(p, z.v_f16.data());
+  } else {
+    z.v_fp8.resize(n(p.batch * p.heads_kv * p.seq_kv * d));
+    z.v_scale.resize(n(p.batch * p.heads_kv * d));
+    sage_quantize_v_fp8(p, z.v_fp8.data(), z.v_scale.data());
+  }
+  return z;
+}
+
+}  // namespace dattn::cpu

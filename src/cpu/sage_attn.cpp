@@ -1,0 +1,187 @@
+// sage_attn on the CPU: quantize (quant.cpp), then per task (batch, head, block of 64
+// queries) stream KV in blocks of 64 keys: INT8 scores (sage_qk.cpp), base-2 online softmax,
+// P rounded to e4m3 or fp16, P V in sgemm on the exactly decoded values (e4m3 and fp16
+// products are exact in fp32, so only the summation order differs from the GPU).
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "cpu/blas.h"
+#include "cpu/causal.h"
+#include "cpu/convert.h"
+#include "cpu/exp2.h"
+#include "cpu/kernels.h"
+#include "cpu/rows.h"
+#include "cpu/sage_attn.h"
+#include "cpu/simd.h"
+#include "cpu/tiles.h"
+
+namespace dattn::cpu {
+namespace {
+
+constexpr int64_t kQ = tiles::kSageQRows;
+constexpr int64_t kKv = tiles::kSageKvRows;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+constexpr float kLog2Fp8Max = 8.807354922057604f;  // log2(448)
+constexpr float kLn2 = 0.6931471805599453f;
+
+// Scores of one row to rounded probabilities in p[0, n) (keys at or past `limit` get 0),
+// updating the running max m and sum l and rescaling the output row o[0, d).
+DATTN_CPU_CLONES void softmax_row(const int32_t* dots, float scale, int64_t n, int64_t limit,
+                                  bool fp8, float& m, float& l, float* p, float* o, int64_t d) {
+  float block_max = kNegInf;
+  for (int64_t t = 0; t < limit; ++t) block_max = std::max(block_max, static_cast<float>(dots[t]) * scale);
+  const float m_new = std::max(m, block_max);
+  if (m_new == kNegInf) {
+    std::fill(p, p + n, 0.0f);
+    return;
+  }
+  const float alpha = fast_exp2(m - m_new);  // 0 while the row was empty (m = -inf)
+  const float offset = fp8 ? kLog2Fp8Max : 0.0f;
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t t = 0; t < n; ++t) {
+    const float e = t < limit ? fast_exp2(static_cast<float>(dots[t]) * scale - m_new + offset) : 0.0f;
+    sum += e;
+    p[t] = fp8 ? e4m3_round(e) : f16_round(e);
+  }
+  l = l * alpha + sum;
+  m = m_new;
+#pragma omp simd
+  for (int64_t c = 0; c < d; ++c) o[c] *= alpha;
+}
+
+// Operands shared by all tasks, laid out for the inner loop once per call.
+struct Prepared {
+  std::vector<uint32_t> k_packed;  // VNNI path: pack_k_block per (b, hkv, key block)
+  std::vector<int32_t> k_bias;
+  std::vector<float> v;            // V as the exact fp32 values of its e4m3 / fp16 codes
+};
+
+Prepared prepare(const dattn_problem& p, const SageQuantized& z, QkPath path) {
+  Prepared w;
+  const int64_t d = p.head_dim;
+  const int64_t kv_blocks = sage_blocks(p.seq_kv);
+  const int64_t heads = p.batch * p.heads_kv;
+  if (path == QkPath::vnni) {
+    w.k_packed.resize(static_cast<size_t>(heads * kv_blocks * kKv * d / 4));
+    w.k_bias.resize(static_cast<size_t>(heads * kv_blocks * kKv));
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < heads * kv_blocks; ++i) {
+      const int64_t bh = i / kv_blocks, k0 = (i % kv_blocks) * kKv;
+      pack_k_block(z.k_int8.data() + (bh * p.seq_kv + k0) * d, std::min(kKv, p.seq_kv - k0), d,
+                   w.k_packed.data() + i * kKv * d / 4, w.k_bias.data() + i * kKv);
+    }
+  }
+  const int64_t elements = heads * p.seq_kv * d;
+  w.v.resize(static_cast<size_t>(elements));
+  const bool fp8 = sage_pv_is_fp8(p);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < elements; ++i) {
+    w.v[i] = fp8 ? e4m3_decode(z.v_fp8[i]) : half_to_float(z.v_f16[i]);
+  }
+  return w;
+}
+
+struct Scratch {
+  std::vector<uint8_t> q_u8;
+  std::vector<int32_t> dots;
+  std::vector<float> p, acc, o, m, l, q_row;
+  explicit Scratch(int64_t d)
+      : q_u8(kQ * d), dots(kQ * kKv), p(kQ * kKv), acc(kQ * d), o(kQ * d), m(kQ), l(kQ), q_row(d) {}
+};
+
+void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& prep, QkPath path,
+              int64_t b, int64_t h, int64_t qb, Scratch& w) {
+  const int64_t d = p.head_dim;
+  const int64_t hkv = h / (p.heads_q / p.heads_kv);
+  const int64_t q0 = qb * kQ;
+  const int64_t rows = std::min(kQ, p.seq_q - q0);
+  const int64_t kv_blocks = sage_blocks(p.seq_kv);
+  const bool fp8 = sage_pv_is_fp8(p);
+  const int8_t* q = z.q_int8.data() + ((b * p.heads_q + h) * p.seq_q + q0) * d;
+  const float q_scale = z.q_scale[(b * p.heads_q + h) * sage_blocks(p.seq_q) + qb];
+
+  if (path == QkPath::vnni) {
+    const int64_t padded = (rows + 3) / 4 * 4;
+    for (int64_t i = 0; i < rows * d; ++i) w.q_u8[i] = static_cast<uint8_t>(q[i]) ^ 0x80u;
+    std::fill(w.q_u8.begin() + rows * d, w.q_u8.begin() + padded * d, uint8_t{0x80});
+  }
+  std::fill(w.o.begin(), w.o.begin() + rows * d, 0.0f);
+  std::fill(w.m.begin(), w.m.end(), kNegInf);
+  std::fill(w.l.begin(), w.l.end(), 0.0f);
+
+  const int64_t kv_end = visible_keys(p, q0 + rows - 1);
+  for (int64_t kb = 0; kb * kKv < kv_end; ++kb) {
+    const int64_t k0 = kb * kKv;
+    const int64_t n = std::min(kKv, p.seq_kv - k0);
+    const int64_t block = (b * p.heads_kv + hkv) * kv_blocks + kb;
+    if (path == QkPath::vnni) {
+      qk_scores_vnni(w.q_u8.data(), rows, prep.k_packed.data() + block * kKv * d / 4,
+                     prep.k_bias.data() + block * kKv, d, w.dots.data());
+    } else {
+      qk_scores_portable(q, rows, z.k_int8.data() + ((b * p.heads_kv + hkv) * p.seq_kv + k0) * d,
+                         n, d, w.dots.data());
+    }
+    const float scale = q_scale * z.k_scale[block];
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t limit = std::clamp<int64_t>(visible_keys(p, q0 + i) - k0, 0, n);
+      softmax_row(w.dots.data() + i * kKv, scale, n, limit, fp8, w.m[i], w.l[i],
+                  w.p.data() + i * kKv, w.o.data() + i * d, d);
+    }
+    // Two-level accumulation: this block's P V in a fresh accumulator, then added.
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, n, 1.0f, w.p.data(), kKv,
+                prep.v.data() + ((b * p.heads_kv + hkv) * p.seq_kv + k0) * d, d, 0.0f,
+                w.acc.data(), d);
+    for (int64_t i = 0; i < rows * d; ++i) w.o[i] += w.acc[i];
+  }
+
+  const float* v_scale = fp8 ? z.v_scale.data() + (b * p.heads_kv + hkv) * d : nullptr;
+  const float* k_mean = z.k_mean.data() + (b * p.heads_kv + hkv) * d;
+  for (int64_t i = 0; i < rows; ++i) {
+    float* o = w.o.data() + i * d;
+    const float l = w.l[i];
+    for (int64_t c = 0; c < d; ++c) {
+      // l = 0 only for a row that sees no key: output 0 (check/reference.h).
+      o[c] = l > 0 ? o[c] / l : 0.0f;
+      if (v_scale != nullptr) o[c] *= v_scale[c];
+    }
+    if (p.lse != nullptr) {
+      float lse = kNegInf;
+      if (l > 0) {
+        // Smoothing K removed q.k_mean from every score of the row: add it back.
+        load_rows(p.q, static_cast<DType>(p.dtype), b, h, q0 + i, 1, d, 1.0f, w.q_row.data());
+        float q_dot_mean = 0;
+        for (int64_t c = 0; c < d; ++c) q_dot_mean += w.q_row[c] * k_mean[c];
+        lse = (w.m[i] + std::log2(l) - (fp8 ? kLog2Fp8Max : 0.0f)) * kLn2 + p.sm_scale * q_dot_mean;
+      }
+      p.lse[b * p.lse_stride_b + h * p.lse_stride_h + q0 + i] = lse;
+    }
+  }
+  store_rows(w.o.data(), rows, d, static_cast<DType>(p.dtype), p.out, b, h, q0);
+}
+
+}  // namespace
+
+void sage_attn_quantized(const dattn_problem& p, const SageQuantized& z, QkPath path) {
+  blas_single_threaded();
+  const Prepared prep = prepare(p, z, path);
+  const int64_t q_blocks = sage_blocks(p.seq_q);
+  const int64_t tasks = p.batch * p.heads_q * q_blocks;
+#pragma omp parallel
+  {
+    Scratch w(p.head_dim);
+#pragma omp for schedule(dynamic)
+    for (int64_t t = 0; t < tasks; ++t) {
+      run_task(p, z, prep, path, t / (q_blocks * p.heads_q), (t / q_blocks) % p.heads_q,
+               t % q_blocks, w);
+    }
+  }
+}
+
+void sage_attn(const dattn_problem& p) { sage_attn_quantized(p, sage_quantize(p), best_qk_path()); }
+
+}  // namespace dattn::cpu

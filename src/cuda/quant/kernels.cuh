@@ -1,0 +1,302 @@
+// Device code of the quantization passes. Each block works on whole 16-byte vectors of 8
+// channels: kDp / 8 consecutive threads cover one token row, so a warp reads contiguous
+// memory whenever the input row is contiguous.
+#pragma once
+
+#include <cuda_fp8.h>
+
+#include <cstdint>
+
+#include "core/sage_contract.h"
+#include "cuda/common/dispatch.h"
+#include "cuda/quant/layout.h"
+
+namespace dattn::cuda::quant {
+
+struct SrcView {
+  const void* data;
+  int64_t stride_b, stride_h, stride_s;
+  bool vec16;  // base and strides allow 16-byte loads
+};
+
+template <class T>
+__device__ __forceinline__ void load8(const SrcView& v, int64_t b, int64_t h, int64_t s, int c8,
+                                      float (&x)[8]) {
+  const T* src = static_cast<const T*>(v.data) + b * v.stride_b + h * v.stride_h + s * v.stride_s + c8;
+  if (v.vec16) {
+    const uint4 u = *reinterpret_cast<const uint4*>(src);
+    const T* e = reinterpret_cast<const T*>(&u);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) x[i] = ElementTraits<T>::to_float(e[i]);
+  } else {
+#pragma unroll
+    for (int i = 0; i < 8; ++i) x[i] = ElementTraits<T>::to_float(src[i]);
+  }
+}
+
+__device__ __forceinline__ float block_max(float v, float* scratch) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  const int warp = threadIdx.x / 32;
+  if (threadIdx.x % 32 == 0) scratch[warp] = v;
+  __syncthreads();
+  float r = scratch[0];
+#pragma unroll
+  for (int w = 1; w < PackConfig::kThreads / 32; ++w) r = fmaxf(r, scratch[w]);
+  return r;
+}
+
+// ---- pass 1: per-chunk K sums and V amax, grid (stats_chunks, Hkv, B) ----------------------
+// K sums are kept in double, as the CPU reference does, so that k_mean (rounded once to fp32)
+// agrees with it to the last bit almost always and the smoothed K codes agree too.
+
+struct StatsParams {
+  SrcView k, v;
+  int64_t heads, seq, head_dim, chunks;
+  double* partial_sum;  // [B, heads, chunks, Dp]
+  float* partial_vmax;  // same, or nullptr when V stays f16
+};
+
+template <class T, int kDp>
+__global__ void __launch_bounds__(PackConfig::kThreads) kv_stats_kernel(StatsParams p) {
+  constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
+  const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
+  const int64_t b = blockIdx.z, h = blockIdx.y;
+  const int64_t t0 = int64_t{blockIdx.x} * PackConfig::kStatsChunk;
+  const int64_t t1 = min(t0 + PackConfig::kStatsChunk, p.seq);
+  const bool want_v = p.partial_vmax != nullptr;
+  double sum[8] = {};
+  float vmax[8] = {};
+  if (c8 < p.head_dim) {
+    for (int64_t t = t0 + r0; t < t1; t += kRows) {
+      float x[8];
+      load8<T>(p.k, b, h, t, c8, x);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) sum[i] += x[i];
+      if (want_v) {
+        load8<T>(p.v, b, h, t, c8, x);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) vmax[i] = fmaxf(vmax[i], fabsf(x[i]));
+      }
+    }
+  }
+  __shared__ double red_sum[kRows][kDp];
+  __shared__ float red_max[kRows][kDp];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    red_sum[r0][c8 + i] = sum[i];
+    red_max[r0][c8 + i] = vmax[i];
+  }
+  __syncthreads();
+  for (int c = threadIdx.x; c < kDp; c += PackConfig::kThreads) {
+    double s = 0.0;
+    float m = 0.f;
+    for (int r = 0; r < kRows; ++r) {
+      s += red_sum[r][c];
+      m = fmaxf(m, red_max[r][c]);
+    }
+    const int64_t o = ((b * p.heads + h) * p.chunks + blockIdx.x) * kDp + c;
+    p.partial_sum[o] = s;
+    if (want_v) p.partial_vmax[o] = m;
+  }
+}
+
+// ---- pass 2: k_mean = fp32(sum / Sk) and v_scale = amax / 448, grid (Hkv, B), kDp threads --
+
+struct FinalizeParams {
+  int64_t heads, seq, chunks;
+  const double* partial_sum;
+  const float* partial_vmax;  // nullptr when V stays f16
+  float* k_mean;              // [B, heads, Dp]
+  float* v_scale;             // [B, heads, Dp] or nullptr
+};
+
+template <int kDp>
+__global__ void __launch_bounds__(kDp) kv_finalize_kernel(FinalizeParams p) {
+  const int64_t bh = int64_t{blockIdx.y} * p.heads + blockIdx.x;
+  const int c = threadIdx.x;
+  double s = 0.0;
+  float m = 0.f;
+  for (int64_t i = 0; i < p.chunks; ++i) {
+    s += p.partial_sum[(bh * p.chunks + i) * kDp + c];
+    if (p.partial_vmax) m = fmaxf(m, p.partial_vmax[(bh * p.chunks + i) * kDp + c]);
+  }
+  p.k_mean[bh * kDp + c] = static_cast<float>(s / static_cast<double>(p.seq));
+  if (p.v_scale) p.v_scale[bh * kDp + c] = m / sage::kFp8Max;
+}
+
+// ---- pass 3: INT8 Q or K per 64-token block, grid (blocks, heads, B) ------------------------
+
+struct Int8Params {
+  SrcView src;
+  int64_t heads, seq, head_dim;
+  int64_t group;          // heads / heads_kv: the K-mean head of head h is h / group
+  const float* k_mean;    // [B, Hkv, Dp]: subtracted (K) or dotted into q_kmean (Q)
+  bool smooth;            // subtract k_mean (K)
+  float scale_mul;        // sm_scale * log2e (one fp32 product, as the CPU folds it) for Q, 1 for K
+  int8_t* dst;
+  int64_t dst_sb, dst_sh, dst_ss, dst_rows, dst_cols;
+  float* scale;
+  int64_t scale_sb, scale_sh, scale_blocks;
+  float* q_kmean;         // [B, heads, stride q_kmean_sh] or nullptr
+  int64_t q_kmean_sb, q_kmean_sh;
+  float sm_scale;
+};
+
+__device__ __forceinline__ uint32_t pack_int8x4(const int (&c)[8], int base) {
+  return (uint32_t(c[base] & 0xff)) | (uint32_t(c[base + 1] & 0xff) << 8) |
+         (uint32_t(c[base + 2] & 0xff) << 16) | (uint32_t(c[base + 3] & 0xff) << 24);
+}
+
+template <class T, int kDp>
+__global__ void __launch_bounds__(PackConfig::kThreads) quantize_int8_kernel(Int8Params p) {
+  constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
+  constexpr int kPasses = sage::kQBlock / kRows;
+  static_assert(sage::kQBlock == sage::kKBlock, "one kernel serves Q and K blocks");
+  __shared__ float scratch[PackConfig::kThreads / 32];
+  const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
+  const int64_t b = blockIdx.z, h = blockIdx.y;
+  const int64_t tok0 = int64_t{blockIdx.x} * sage::kQBlock;
+  const bool col_ok = c8 < p.head_dim;
+
+  float mean[8] = {};
+  if (p.k_mean != nullptr && col_ok) {
+    const float* m = p.k_mean + (b * (p.heads / p.group) + h / p.group) * kDp + c8;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) mean[i] = m[i];
+  }
+
+  float x[kPasses][8];
+  float amax = 0.f;
+#pragma unroll
+  for (int ps = 0; ps < kPasses; ++ps) {
+    const int64_t t = tok0 + ps * kRows + r0;
+    const bool in = col_ok && t < p.seq;
+#pragma unroll
+    for (int i = 0; i < 8; ++i) x[ps][i] = 0.f;
+    if (in) load8<T>(p.src, b, h, t, c8, x[ps]);
+    if (p.q_kmean != nullptr) {
+      // Per-row dot with the K mean: kVpr consecutive lanes hold one row.
+      float d = 0.f;
+#pragma unroll
+      for (int i = 0; i < 8; ++i) d += x[ps][i] * mean[i];
+#pragma unroll
+      for (int o = kVpr / 2; o > 0; o >>= 1) d += __shfl_xor_sync(0xffffffffu, d, o, kVpr);
+      if (c8 == 0 && t < p.seq) p.q_kmean[b * p.q_kmean_sb + h * p.q_kmean_sh + t] = p.sm_scale * d;
+    }
+    if (p.smooth && in) {
+#pragma unroll
+      for (int i = 0; i < 8; ++i) x[ps][i] -= mean[i];
+    }
+#pragma unroll
+    for (int i = 0; i < 8; ++i) amax = fmaxf(amax, fabsf(x[ps][i]));
+  }
+  amax = block_max(amax, scratch);
+
+  // The contract's formula, operation for operation, so CPU and GPU codes agree.
+  const float inv = amax > 0.f ? sage::kInt8Max / amax : 0.f;
+  if (threadIdx.x == 0 && blockIdx.x < p.scale_blocks) {
+    p.scale[b * p.scale_sb + h * p.scale_sh + blockIdx.x] =
+        amax / sage::kInt8Max * p.scale_mul;
+  }
+  if (c8 >= p.dst_cols) return;
+#pragma unroll
+  for (int ps = 0; ps < kPasses; ++ps) {
+    const int64_t t = tok0 + ps * kRows + r0;
+    if (t >= p.dst_rows) continue;
+    int c[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) c[i] = max(-127, min(127, __float2int_rn(x[ps][i] * inv)));
+    *reinterpret_cast<uint2*>(p.dst + b * p.dst_sb + h * p.dst_sh + t * p.dst_ss + c8) =
+        make_uint2(pack_int8x4(c, 0), pack_int8x4(c, 4));
+  }
+}
+
+// ---- pass 4: V to e4m3 (scaled per channel) or f16, grid (blocks, Hkv, B) ------------------
+
+enum class VMode : int {
+  fp8_packed = 0,   // e4m3 [B, H, Dp, sk_pad], keys permuted (layout.h)
+  fp8_logical = 1,  // e4m3 [B, H, S, D]
+  f16_packed = 2,   // f16 [B, H, sk_pad, Dp]
+};
+
+struct VParams {
+  SrcView src;
+  int64_t heads, seq, head_dim;
+  const float* v_scale;  // [B, H, Dp]; fp8 modes only
+  void* dst;
+  int64_t dst_sb, dst_sh, dst_ss, dst_rows, dst_cols;  // row-major modes
+  int64_t sk_pad;                                      // fp8_packed
+};
+
+template <class T, int kDp, VMode kMode>
+__global__ void __launch_bounds__(PackConfig::kThreads) quantize_v_kernel(VParams p) {
+  constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
+  constexpr int kBlock = sage::kKBlock, kPasses = kBlock / kRows;
+  constexpr int kTPitch = kBlock + 16;  // pad: the transposed writes hit distinct banks
+  __shared__ __align__(16) uint8_t tile[kMode == VMode::fp8_packed ? kDp : 1][kTPitch];
+  const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
+  const int64_t b = blockIdx.z, h = blockIdx.y;
+  const int64_t tok0 = int64_t{blockIdx.x} * kBlock;
+  const bool col_ok = c8 < p.head_dim;
+
+  float scale[8] = {};  // per-channel V scale; unused for f16
+  if constexpr (kMode != VMode::f16_packed) {
+    if (col_ok) {
+#pragma unroll
+      for (int i = 0; i < 8; ++i) scale[i] = p.v_scale[(b * p.heads + h) * kDp + c8 + i];
+    }
+  }
+#pragma unroll
+  for (int ps = 0; ps < kPasses; ++ps) {
+    const int r = ps * kRows + r0;
+    const int64_t t = tok0 + r;
+    float x[8] = {};
+    if (col_ok && t < p.seq) load8<T>(p.src, b, h, t, c8, x);
+    if constexpr (kMode == VMode::f16_packed) {
+      if (t < p.dst_rows) {
+        uint4 u;
+        __half* e = reinterpret_cast<__half*>(&u);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) e[i] = __float2half_rn(x[i]);
+        *reinterpret_cast<uint4*>(static_cast<__half*>(p.dst) + b * p.dst_sb + h * p.dst_sh +
+                                  t * p.dst_ss + c8) = u;
+      }
+    } else {
+      uint8_t code[8];
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        // v / v_scale exactly as the contract writes it; a zero scale means an all-zero channel.
+        const float q = scale[i] > 0.f ? x[i] / scale[i] : 0.f;
+        code[i] = __nv_cvt_float_to_fp8(q, __NV_SATFINITE, __NV_E4M3);
+      }
+      if constexpr (kMode == VMode::fp8_packed) {
+        const int pos = kv_position(r);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) tile[c8 + i][pos] = code[i];
+      } else {
+        if (t < p.dst_rows && c8 < p.dst_cols) {
+          uint2 u;
+          uint8_t* e = reinterpret_cast<uint8_t*>(&u);
+#pragma unroll
+          for (int i = 0; i < 8; ++i) e[i] = code[i];
+          *reinterpret_cast<uint2*>(static_cast<uint8_t*>(p.dst) + b * p.dst_sb + h * p.dst_sh +
+                                    t * p.dst_ss + c8) = u;
+        }
+      }
+    }
+  }
+  if constexpr (kMode == VMode::fp8_packed) {
+    __syncthreads();
+    constexpr int kChunks = kDp * kBlock / 16;
+    uint8_t* base = static_cast<uint8_t*>(p.dst) + ((b * p.heads + h) * kDp) * p.sk_pad + tok0;
+#pragma unroll
+    for (int i = threadIdx.x; i < kChunks; i += PackConfig::kThreads) {
+      const int c = i / (kBlock / 16), part = i % (kBlock / 16);
+      *reinterpret_cast<uint4*>(base + c * p.sk_pad + part * 16) =
+          *reinterpret_cast<const uint4*>(&tile[c][part * 16]);
+    }
+  }
+}
+
+}  // namespace dattn::cuda::quant

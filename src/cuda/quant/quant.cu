@@ -1,0 +1,282 @@
+// Launchers of the quantization passes: five launches on p.stream (statistics, finalize, Q,
+// K, V). K and V are read twice (statistics first: the K mean and the V amax span every
+// token before any block can be quantized), Q once.
+#include "cuda/quant/quant.h"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "cuda/common/check.h"
+#include "cuda/common/dispatch.h"
+#include "cuda/common/workspace.h"
+#include "cuda/quant/kernels.cuh"
+
+namespace dattn::cuda::quant {
+namespace {
+
+constexpr size_t kAlign = 256;
+
+size_t aligned(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+template <class T>
+SrcView src_view(const dattn_view& v) {
+  const bool vec = reinterpret_cast<uintptr_t>(v.data) % 16 == 0 && v.stride_b % 8 == 0 &&
+                   v.stride_h % 8 == 0 && v.stride_s % 8 == 0;
+  return {v.data, v.stride_b, v.stride_h, v.stride_s, vec};
+}
+
+// Where the Q, K and V passes write: the packed buffers or the logical tensors.
+struct Targets {
+  Int8Params q, k;
+  VParams v;
+  int64_t q_blocks, k_blocks;  // grid.x of the Q and K/V passes
+  bool v_logical;
+};
+
+template <class T, int kDp>
+void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Targets t) {
+  cudaStream_t stream = static_cast<cudaStream_t>(p.stream);
+  const auto B = static_cast<unsigned>(s.batch);
+  const auto Hkv = static_cast<unsigned>(s.heads_kv), Hq = static_cast<unsigned>(s.heads_q);
+  const SrcView kv = src_view<T>(p.k), vv = src_view<T>(p.v);
+
+  StatsParams st{kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum,
+                 buf.partial_vmax};
+  kv_stats_kernel<T, kDp><<<dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B),
+                            PackConfig::kThreads, 0, stream>>>(st);
+  DATTN_CUDA_CHECK_LAUNCH();
+
+  FinalizeParams fin{s.heads_kv, s.seq_kv, s.stats_chunks, buf.partial_sum, buf.partial_vmax,
+                     buf.k_mean, buf.v_scale};
+  kv_finalize_kernel<kDp><<<dim3(Hkv, B), kDp, 0, stream>>>(fin);
+  DATTN_CUDA_CHECK_LAUNCH();
+
+  t.q.src = src_view<T>(p.q);
+  quantize_int8_kernel<T, kDp><<<dim3(static_cast<unsigned>(t.q_blocks), Hq, B),
+                                 PackConfig::kThreads, 0, stream>>>(t.q);
+  DATTN_CUDA_CHECK_LAUNCH();
+
+  t.k.src = kv;
+  quantize_int8_kernel<T, kDp><<<dim3(static_cast<unsigned>(t.k_blocks), Hkv, B),
+                                 PackConfig::kThreads, 0, stream>>>(t.k);
+  DATTN_CUDA_CHECK_LAUNCH();
+
+  t.v.src = vv;
+  const dim3 vgrid(static_cast<unsigned>(t.k_blocks), Hkv, B);
+  if (t.v_logical) {
+    quantize_v_kernel<T, kDp, VMode::fp8_logical><<<vgrid, PackConfig::kThreads, 0, stream>>>(t.v);
+  } else if (s.fp8_v) {
+    quantize_v_kernel<T, kDp, VMode::fp8_packed><<<vgrid, PackConfig::kThreads, 0, stream>>>(t.v);
+  } else {
+    quantize_v_kernel<T, kDp, VMode::f16_packed><<<vgrid, PackConfig::kThreads, 0, stream>>>(t.v);
+  }
+  DATTN_CUDA_CHECK_LAUNCH();
+}
+
+void dispatch(const dattn_problem& p, const PackedShape& s, const Packed& buf, const Targets& t) {
+  DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, {
+    DATTN_DISPATCH_HEAD_DIM(s.dp, kDp, { launch<T, kDp>(p, s, buf, t); });
+  });
+}
+
+// Fields every Q/K target shares, whatever the destination.
+Int8Params int8_common(const PackedShape& s, const Packed& buf, bool is_q, float sm_scale) {
+  Int8Params r{};
+  r.heads = is_q ? s.heads_q : s.heads_kv;
+  r.seq = is_q ? s.seq_q : s.seq_kv;
+  r.head_dim = s.head_dim;
+  r.group = is_q ? s.heads_q / s.heads_kv : 1;
+  r.smooth = !is_q;
+  r.k_mean = (is_q && !s.want_q_kmean) ? nullptr : buf.k_mean;
+  r.scale_mul = is_q ? sm_scale * sage::kLog2e : 1.f;
+  r.sm_scale = sm_scale;
+  return r;
+}
+
+}  // namespace
+
+PackedShape packed_shape(const dattn_problem& p, bool fp8_v) {
+  PackedShape s{};
+  s.batch = p.batch;
+  s.heads_q = p.heads_q;
+  s.heads_kv = p.heads_kv;
+  s.seq_q = p.seq_q;
+  s.seq_kv = p.seq_kv;
+  s.head_dim = p.head_dim;
+  s.dp = padded_head_dim(p.head_dim);
+  s.sq_pad = round_up(std::max<int64_t>(p.seq_q, 1), PackConfig::kSeqPad);
+  s.sk_pad = round_up(std::max<int64_t>(p.seq_kv, 1), PackConfig::kSeqPad);
+  s.stats_chunks = ceil_div(std::max<int64_t>(p.seq_kv, 1), PackConfig::kStatsChunk);
+  s.fp8_v = fp8_v;
+  s.want_q_kmean = p.lse != nullptr;
+  return s;
+}
+
+namespace {
+// Sizes of the buffers in carve order.
+struct Sizes {
+  size_t q, q_scale, k, k_scale, v, v_scale, k_mean, q_kmean, partial_sum, partial_vmax;
+};
+Sizes sizes(const PackedShape& s) {
+  const size_t bq = static_cast<size_t>(s.batch * s.heads_q);
+  const size_t bk = static_cast<size_t>(s.batch * s.heads_kv);
+  const size_t sq = static_cast<size_t>(s.sq_pad), sk = static_cast<size_t>(s.sk_pad);
+  const size_t dp = static_cast<size_t>(s.dp);
+  Sizes z{};
+  z.q = bq * sq * dp;
+  z.q_scale = bq * (sq / sage::kQBlock) * sizeof(float);
+  z.k = bk * sk * dp;
+  z.k_scale = bk * (sk / sage::kKBlock) * sizeof(float);
+  z.v = bk * sk * dp * (s.fp8_v ? 1 : 2);
+  z.v_scale = s.fp8_v ? bk * dp * sizeof(float) : 0;
+  z.k_mean = bk * dp * sizeof(float);
+  z.q_kmean = s.want_q_kmean ? bq * sq * sizeof(float) : 0;
+  z.partial_sum = bk * static_cast<size_t>(s.stats_chunks) * dp * sizeof(double);
+  z.partial_vmax = s.fp8_v ? bk * static_cast<size_t>(s.stats_chunks) * dp * sizeof(float) : 0;
+  return z;
+}
+}  // namespace
+
+size_t packed_bytes(const PackedShape& s) {
+  const Sizes z = sizes(s);
+  return aligned(z.q) + aligned(z.q_scale) + aligned(z.k) + aligned(z.k_scale) + aligned(z.v) +
+         aligned(z.v_scale) + aligned(z.k_mean) + aligned(z.q_kmean) + aligned(z.partial_sum) +
+         aligned(z.partial_vmax);
+}
+
+Packed carve(const PackedShape& s, void* base) {
+  const Sizes z = sizes(s);
+  char* at = static_cast<char*>(base);
+  auto take = [&](size_t bytes) -> void* {
+    if (bytes == 0) return nullptr;
+    void* r = at;
+    at += aligned(bytes);
+    return r;
+  };
+  Packed b{};
+  b.q = static_cast<int8_t*>(take(z.q));
+  b.q_scale = static_cast<float*>(take(z.q_scale));
+  b.k = static_cast<int8_t*>(take(z.k));
+  b.k_scale = static_cast<float*>(take(z.k_scale));
+  b.v = take(z.v);
+  b.v_scale = static_cast<float*>(take(z.v_scale));
+  b.k_mean = static_cast<float*>(take(z.k_mean));
+  b.q_kmean = static_cast<float*>(take(z.q_kmean));
+  b.partial_sum = static_cast<double*>(take(z.partial_sum));
+  b.partial_vmax = static_cast<float*>(take(z.partial_vmax));
+  return b;
+}
+
+void quantize(const dattn_problem& p, const PackedShape& s, const Packed& buf) {
+  const int64_t dp = s.dp;
+  Targets t{};
+  t.q = int8_common(s, buf, true, p.sm_scale);
+  t.q.dst = buf.q;
+  t.q.dst_sh = s.sq_pad * dp;
+  t.q.dst_sb = s.heads_q * t.q.dst_sh;
+  t.q.dst_ss = dp;
+  t.q.dst_rows = s.sq_pad;
+  t.q.dst_cols = dp;
+  t.q.scale = buf.q_scale;
+  t.q.scale_sh = s.sq_pad / sage::kQBlock;
+  t.q.scale_sb = s.heads_q * t.q.scale_sh;
+  t.q.scale_blocks = t.q.scale_sh;
+  t.q.q_kmean = buf.q_kmean;
+  t.q.q_kmean_sh = s.sq_pad;
+  t.q.q_kmean_sb = s.heads_q * s.sq_pad;
+  t.q_blocks = s.sq_pad / sage::kQBlock;
+
+  t.k = int8_common(s, buf, false, p.sm_scale);
+  t.k.dst = buf.k;
+  t.k.dst_sh = s.sk_pad * dp;
+  t.k.dst_sb = s.heads_kv * t.k.dst_sh;
+  t.k.dst_ss = dp;
+  t.k.dst_rows = s.sk_pad;
+  t.k.dst_cols = dp;
+  t.k.scale = buf.k_scale;
+  t.k.scale_sh = s.sk_pad / sage::kKBlock;
+  t.k.scale_sb = s.heads_kv * t.k.scale_sh;
+  t.k.scale_blocks = t.k.scale_sh;
+  t.k_blocks = s.sk_pad / sage::kKBlock;
+
+  t.v.heads = s.heads_kv;
+  t.v.seq = s.seq_kv;
+  t.v.head_dim = s.head_dim;
+  t.v.v_scale = buf.v_scale;
+  t.v.dst = buf.v;
+  t.v.sk_pad = s.sk_pad;
+  t.v.dst_sh = s.sk_pad * dp;  // f16 rows; the fp8 layout is fixed by sk_pad
+  t.v.dst_sb = s.heads_kv * t.v.dst_sh;
+  t.v.dst_ss = dp;
+  t.v.dst_rows = s.sk_pad;
+  t.v.dst_cols = dp;
+  t.v_logical = false;
+  dispatch(p, s, buf, t);
+}
+
+void quantize_logical(const dattn_problem& p, const Logical& out) {
+  if (p.heads_kv <= 0 || p.heads_q % p.heads_kv != 0) {
+    throw std::invalid_argument("quantize_logical: heads_q must be a multiple of heads_kv");
+  }
+  PackedShape s = packed_shape(p, true);
+  s.want_q_kmean = false;
+  cudaStream_t stream = static_cast<cudaStream_t>(p.stream);
+  // Only the statistics live in the workspace; codes and scales go straight to `out`.
+  PackedShape stats_only = s;
+  stats_only.sq_pad = stats_only.sk_pad = 0;
+  const Packed buf = carve(stats_only, workspace(p.device_index, stream, packed_bytes(stats_only)));
+
+  const int64_t D = s.head_dim, qb = ceil_div(s.seq_q, sage::kQBlock),
+                kb = ceil_div(s.seq_kv, sage::kKBlock);
+  Targets t{};
+  t.q = int8_common(s, buf, true, p.sm_scale);
+  t.q.dst = out.q;
+  t.q.dst_ss = D;
+  t.q.dst_sh = s.seq_q * D;
+  t.q.dst_sb = s.heads_q * t.q.dst_sh;
+  t.q.dst_rows = s.seq_q;
+  t.q.dst_cols = D;
+  t.q.scale = out.q_scale;
+  t.q.scale_sh = qb;
+  t.q.scale_sb = s.heads_q * qb;
+  t.q.scale_blocks = qb;
+  t.q_blocks = qb;
+
+  t.k = int8_common(s, buf, false, p.sm_scale);
+  t.k.dst = out.k;
+  t.k.dst_ss = D;
+  t.k.dst_sh = s.seq_kv * D;
+  t.k.dst_sb = s.heads_kv * t.k.dst_sh;
+  t.k.dst_rows = s.seq_kv;
+  t.k.dst_cols = D;
+  t.k.scale = out.k_scale;
+  t.k.scale_sh = kb;
+  t.k.scale_sb = s.heads_kv * kb;
+  t.k.scale_blocks = kb;
+  t.k_blocks = kb;
+
+  t.v.heads = s.heads_kv;
+  t.v.seq = s.seq_kv;
+  t.v.head_dim = D;
+  t.v.v_scale = buf.v_scale;
+  t.v.dst = out.v;
+  t.v.dst_ss = D;
+  t.v.dst_sh = s.seq_kv * D;
+  t.v.dst_sb = s.heads_kv * t.v.dst_sh;
+  t.v.dst_rows = s.seq_kv;
+  t.v.dst_cols = D;
+  t.v_logical = true;
+  dispatch(p, s, buf, t);
+
+  // k_mean and v_scale are kept Dp wide; the logical tensors are D wide.
+  const size_t rows = static_cast<size_t>(s.batch * s.heads_kv);
+  const size_t pitch = static_cast<size_t>(s.dp) * sizeof(float), width = D * sizeof(float);
+  DATTN_CUDA_CHECK(cudaMemcpy2DAsync(out.k_mean, width, buf.k_mean, pitch, width, rows,
+                                     cudaMemcpyDeviceToDevice, stream));
+  DATTN_CUDA_CHECK(cudaMemcpy2DAsync(out.v_scale, width, buf.v_scale, pitch, width, rows,
+                                     cudaMemcpyDeviceToDevice, stream));
+}
+
+}  // namespace dattn::cuda::quant

@@ -1,0 +1,154 @@
+// Host side of sage_attn: capability checks, workspace layout, and the quantize + attention
+// launches on the caller's stream.
+#include "cuda/sage/sage_attn.h"
+
+#include <cuda_runtime.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "cuda/common/check.h"
+#include "cuda/common/workspace.h"
+#include "cuda/quant/layout.h"
+#include "cuda/quant/quant.h"
+#include "cuda/sage/launch.h"
+#include "dattn/types.h"
+
+namespace dattn::cuda {
+namespace {
+
+// Runs f with `device` current, restoring the caller's device afterwards.
+template <class F>
+auto with_device(int device, F&& f) {
+  int current = 0;
+  DATTN_CUDA_CHECK(cudaGetDevice(&current));
+  if (current != device) DATTN_CUDA_CHECK(cudaSetDevice(device));
+  struct Restore {
+    int dev;
+    bool active;
+    ~Restore() {
+      if (active) (void)cudaSetDevice(dev);
+    }
+  } restore{current, current != device};
+  return f();
+}
+
+int compute_capability(int device) {
+  int major = 0, minor = 0;
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  return major * 10 + minor;
+}
+
+std::string cc_text(int cc) { return std::to_string(cc / 10) + "." + std::to_string(cc % 10); }
+
+// Empty when head_dim and dtype are in the kernel's set.
+std::string shape_reason(int64_t head_dim, int32_t dtype) {
+  if (dtype != static_cast<int32_t>(DType::f16) && dtype != static_cast<int32_t>(DType::bf16)) {
+    return "sage_attn needs dtype f16 or bf16, got " +
+           std::string(dtype == static_cast<int32_t>(DType::f32) ? "f32" : std::to_string(dtype));
+  }
+  if (head_dim < 8 || head_dim > 128 || head_dim % 8 != 0) {
+    return "sage_attn on cuda needs head_dim a multiple of 8 in [8, 128] (padded to 64 or 128), got " +
+           std::to_string(head_dim);
+  }
+  return {};
+}
+
+}  // namespace
+
+bool sage_fp8_supported(int device, std::string* reason) {
+  const int cc = compute_capability(device);
+  if (cc < 89) {
+    if (reason) {
+      *reason = "sage_attn fp8 P·V needs FP8 tensor cores (compute capability >= 8.9), device has " +
+                cc_text(cc) + "; use sage_pv=f16";
+    }
+    return false;
+  }
+  const int built = with_device(device, [] { return sage_mma::binary_version_fp8(); });
+  if (built < 89) {
+    if (reason) {
+      *reason = "this build of the CUDA module carries no fp8 sage_attn kernel for compute capability " +
+                cc_text(cc) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
+    }
+    return false;
+  }
+  return true;
+}
+
+bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* reason) {
+  if (std::string r = shape_reason(head_dim, dtype); !r.empty()) {
+    if (reason) *reason = std::move(r);
+    return false;
+  }
+  const int cc = compute_capability(device);
+  if (cc < 80) {
+    if (reason) {
+      *reason = "sage_attn needs compute capability >= 8.0 (INT8 mma.sync), device has " + cc_text(cc);
+    }
+    return false;
+  }
+  if (with_device(device, [] { return sage_mma::binary_version_f16(); }) == 0) {
+    if (reason) {
+      *reason = "this build of the CUDA module carries no sage_attn kernel for compute capability " +
+                cc_text(cc) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
+    }
+    return false;
+  }
+  return true;
+}
+
+void sage_attn(const dattn_problem& p) {
+  if (std::string r = shape_reason(p.head_dim, p.dtype); !r.empty()) throw std::invalid_argument(r);
+  if (p.sage_pv != static_cast<int32_t>(SagePV::fp8) && p.sage_pv != static_cast<int32_t>(SagePV::f16)) {
+    throw std::invalid_argument("sage_attn: sage_pv must be resolved to fp8 (1) or f16 (2), got " +
+                                std::to_string(p.sage_pv));
+  }
+  if (p.heads_kv <= 0 || p.heads_q % p.heads_kv != 0) {
+    throw std::invalid_argument("sage_attn: heads_q (" + std::to_string(p.heads_q) +
+                                ") must be a positive multiple of heads_kv (" +
+                                std::to_string(p.heads_kv) + ")");
+  }
+  const bool fp8 = p.sage_pv == static_cast<int32_t>(SagePV::fp8);
+  if (std::string r; fp8 && !sage_fp8_supported(p.device_index, &r)) throw std::invalid_argument(r);
+  if (p.batch == 0 || p.heads_q == 0 || p.seq_q == 0) return;
+
+  cudaStream_t stream = static_cast<cudaStream_t>(p.stream);
+  const quant::PackedShape shape = quant::packed_shape(p, fp8);
+  const quant::Packed buf =
+      quant::carve(shape, workspace(p.device_index, stream, quant::packed_bytes(shape)));
+  quant::quantize(p, shape, buf);
+
+  sage_mma::Params k{};
+  k.q = buf.q;
+  k.q_scale = buf.q_scale;
+  k.k = buf.k;
+  k.k_scale = buf.k_scale;
+  k.v = buf.v;
+  k.v_scale = buf.v_scale;
+  k.q_kmean = buf.q_kmean;
+  k.out = p.out.data;
+  k.out_sb = p.out.stride_b;
+  k.out_sh = p.out.stride_h;
+  k.out_ss = p.out.stride_s;
+  k.out_vec2 = reinterpret_cast<uintptr_t>(p.out.data) % 4 == 0 && p.out.stride_b % 2 == 0 &&
+               p.out.stride_h % 2 == 0 && p.out.stride_s % 2 == 0;
+  k.lse = p.lse;
+  k.lse_sb = p.lse_stride_b;
+  k.lse_sh = p.lse_stride_h;
+  k.heads_q = p.heads_q;
+  k.heads_kv = p.heads_kv;
+  k.seq_q = p.seq_q;
+  k.seq_kv = p.seq_kv;
+  k.sq_pad = shape.sq_pad;
+  k.sk_pad = shape.sk_pad;
+  k.head_dim = static_cast<int>(p.head_dim);
+  if (fp8) {
+    sage_mma::launch_fp8(k, p.batch, p.dtype, shape.dp, p.causal != 0, stream);
+  } else {
+    sage_mma::launch_f16(k, p.batch, p.dtype, shape.dp, p.causal != 0, stream);
+  }
+}
+
+}  // namespace dattn::cuda

@@ -1,0 +1,24 @@
+// sage_attn on CUDA: SageAttention2 numerics (core/sage_contract.h) on tensor cores.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/problem.h"
+
+namespace dattn::cuda {
+
+// Quantizes q/k/v into the stream-ordered workspace and runs the attention kernel, all on
+// p.stream. p.sage_pv must be resolved (1 = fp8, 2 = f16); fp8 on a device without FP8
+// tensor cores (compute capability < 8.9) throws std::invalid_argument. Throws CudaError on
+// a CUDA failure.
+void sage_attn(const dattn_problem& p);
+
+// True when sage_attn can run on `device` at this head_dim and dtype with f16 P·V (the
+// precision every supported device has); otherwise false with the reason.
+bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* reason);
+
+// True when fp8 P·V can run on `device` (FP8 tensor cores and a kernel built for them).
+bool sage_fp8_supported(int device, std::string* reason);
+
+}  // namespace dattn::cuda

@@ -1,0 +1,210 @@
+// sage_attn's quantization on its own (quant.h): e4m3 encode / decode on every code, the
+// vectorized roundings against them, and quantize -> dequantize round trips of Q, K and V.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "cpu/convert.h"
+#include "cpu/quant.h"
+#include "cpu/rows.h"
+#include "support/host_problem.h"
+#include "support/seed.h"
+
+namespace dattn::cpu {
+namespace {
+
+using dattn::test::HostProblem;
+using dattn::test::Spec;
+
+TEST(E4m3, EveryCodeDecodesAndReencodes) {
+  int finite = 0;
+  for (int c = 0; c < 256; ++c) {
+    const auto code = static_cast<uint8_t>(c);
+    const float x = e4m3_decode(code);
+    if ((c & 0x7f) == 0x7f) {
+      EXPECT_TRUE(std::isnan(x)) << c;
+      continue;
+    }
+    ++finite;
+    EXPECT_EQ(e4m3_encode(x), code) << c;
+    EXPECT_EQ(e4m3_round(x), x) << c;
+  }
+  EXPECT_EQ(finite, 254);
+  EXPECT_EQ(e4m3_decode(0x7e), 448.0f);
+  EXPECT_EQ(e4m3_decode(0x01), 0x1p-9f);
+  EXPECT_EQ(e4m3_decode(0x08), 0x1p-6f);
+  EXPECT_EQ(e4m3_decode(0x38), 1.0f);
+  EXPECT_EQ(e4m3_decode(0xb8), -1.0f);
+}
+
+TEST(E4m3, SaturatesAndKeepsNan) {
+  EXPECT_EQ(e4m3_encode(449.0f), 0x7e);
+  EXPECT_EQ(e4m3_encode(1e30f), 0x7e);
+  EXPECT_EQ(e4m3_encode(std::numeric_limits<float>::infinity()), 0x7e);
+  EXPECT_EQ(e4m3_encode(-std::numeric_limits<float>::infinity()), 0xfe);
+  EXPECT_EQ(e4m3_encode(std::nanf("")), 0x7f);
+  EXPECT_EQ(e4m3_round(1e30f), 448.0f);
+  EXPECT_EQ(e4m3_round(-500.0f), -448.0f);
+  EXPECT_TRUE(std::isnan(e4m3_round(std::nanf(""))));
+}
+
+TEST(E4m3, TiesRoundToEven) {
+  EXPECT_EQ(e4m3_encode(1.0625f), 0x38);  // between 1 (even) and 1.125
+  EXPECT_EQ(e4m3_encode(1.1875f), 0x3a);  // between 1.125 and 1.25 (even)
+  EXPECT_EQ(e4m3_encode(0x1p-10f), 0x00); // half the smallest subnormal
+  EXPECT_EQ(e4m3_encode(3 * 0x1p-10f), 0x02);
+  EXPECT_EQ(e4m3_encode(15 * 0x1p-10f), 0x08);  // 7.5 * 2^-9 rounds up into the normals
+  EXPECT_EQ(e4m3_encode(432.0f), 0x7e);   // between 416 and 448 (even)
+  EXPECT_EQ(e4m3_encode(-1.0625f), 0xb8);
+}
+
+TEST(E4m3, VectorRoundingEqualsEncodeDecode) {
+  std::mt19937_64 rng(dattn::test::test_seed());
+  std::uniform_real_distribution<float> exponent(-14.0f, 10.0f);
+  std::uniform_real_distribution<float> mantissa(1.0f, 2.0f);
+  for (int i = 0; i < 200000; ++i) {
+    float x = mantissa(rng) * std::exp2(std::floor(exponent(rng)));
+    if (i % 2) x = -x;
+    ASSERT_EQ(e4m3_round(x), e4m3_decode(e4m3_encode(x))) << x;
+  }
+  // Every midpoint between neighbouring codes, where ties decide.
+  for (int c = 0; c < 0x7e; ++c) {
+    const float mid = 0.5f * (e4m3_decode(static_cast<uint8_t>(c)) + e4m3_decode(static_cast<uint8_t>(c + 1)));
+    ASSERT_EQ(e4m3_round(mid), e4m3_decode(e4m3_encode(mid))) << mid;
+    ASSERT_EQ(e4m3_encode(mid) & 1, 0) << mid;
+  }
+}
+
+TEST(F16Round, EqualsConvertRoundTrip) {
+  std::mt19937_64 rng(dattn::test::test_seed());
+  std::uniform_real_distribution<float> exponent(-30.0f, 15.0f);
+  std::uniform_real_distribution<float> mantissa(1.0f, 2.0f);
+  for (int i = 0; i < 200000; ++i) {
+    const float x = mantissa(rng) * std::exp2(std::floor(exponent(rng)));
+    ASSERT_EQ(f16_round(x), half_to_float(float_to_half(x))) << x;
+  }
+  EXPECT_EQ(f16_round(1.0f + 0x1p-11f), 1.0f);
+  EXPECT_EQ(f16_round(0x1p-25f), 0.0f);
+}
+
+Spec quant_spec(DType dtype, dattn::test::Inputs inputs) {
+  Spec s;
+  s.shape = {2, 4, 2, 130, 150, 96};  // partial last scale blocks on both sequences
+  s.dtype = dtype;
+  s.storage = dattn::test::Storage::strided;
+  s.inputs = inputs;
+  s.sage_pv = SagePV::fp8;
+  return s;
+}
+
+std::vector<float> logical(const dattn_problem& p, const dattn_view& v, int64_t heads, int64_t seq) {
+  std::vector<float> x(static_cast<size_t>(p.batch * heads * seq * p.head_dim));
+  for (int64_t b = 0; b < p.batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      load_rows(v, static_cast<DType>(p.dtype), b, h, 0, seq, p.head_dim, 1.0f,
+                x.data() + (b * heads + h) * seq * p.head_dim);
+    }
+  }
+  return x;
+}
+
+class QuantRoundTrip : public testing::TestWithParam<std::tuple<DType, dattn::test::Inputs>> {};
+
+TEST_P(QuantRoundTrip, KMeanAndInt8QK) {
+  HostProblem hp(quant_spec(std::get<0>(GetParam()), std::get<1>(GetParam())), dattn::test::test_seed());
+  const dattn_problem& p = hp.problem();
+  const SageQuantized z = sage_quantize(p);
+  const int64_t d = p.head_dim;
+  const std::vector<float> q = logical(p, p.q, p.heads_q, p.seq_q);
+  const std::vector<float> k = logical(p, p.k, p.heads_kv, p.seq_kv);
+
+  for (int64_t bh = 0; bh < p.batch * p.heads_kv; ++bh) {
+    for (int64_t c = 0; c < d; ++c) {
+      double sum = 0;
+      for (int64_t s = 0; s < p.seq_kv; ++s) sum += k[(bh * p.seq_kv + s) * d + c];
+      ASSERT_EQ(z.k_mean[bh * d + c], static_cast<float>(sum / p.seq_kv));
+    }
+  }
+  // Each block: codes within [-127, 127], the block's amax element at +-127, and every
+  // value within half a step (scale / 2) of its dequantized code.
+  auto check = [&](const std::vector<float>& x, const std::vector<int8_t>& codes,
+                   const std::vector<float>& scales, int64_t heads, int64_t seq, float fold,
+                   const float* mean) {
+    const int64_t blocks = sage_blocks(seq);
+    for (int64_t bh = 0; bh < p.batch * heads; ++bh) {
+      for (int64_t blk = 0; blk < blocks; ++blk) {
+        const float scale = scales[bh * blocks + blk] / fold;
+        int max_code = 0;
+        for (int64_t s = blk * 64; s < std::min(seq, blk * 64 + 64); ++s) {
+          for (int64_t c = 0; c < d; ++c) {
+            const int64_t i = (bh * seq + s) * d + c;
+            const float value = x[i] - (mean ? mean[bh * d + c] : 0.0f);
+            ASSERT_GE(codes[i], -127);
+            max_code = std::max(max_code, std::abs(int{codes[i]}));
+            ASSERT_LE(std::abs(codes[i] * scale - value), 0.5001f * scale) << i;
+          }
+        }
+        ASSERT_EQ(max_code, 127);
+      }
+    }
+  };
+  check(q, z.q_int8, z.q_scale, p.heads_q, p.seq_q, p.sm_scale * 1.4426950408889634f, nullptr);
+  check(k, z.k_int8, z.k_scale, p.heads_kv, p.seq_kv, 1.0f, z.k_mean.data());
+}
+
+TEST_P(QuantRoundTrip, Fp8V) {
+  HostProblem hp(quant_spec(std::get<0>(GetParam()), std::get<1>(GetParam())), dattn::test::test_seed());
+  const dattn_problem& p = hp.problem();
+  const SageQuantized z = sage_quantize(p);
+  const int64_t d = p.head_dim;
+  const std::vector<float> v = logical(p, p.v, p.heads_kv, p.seq_kv);
+  for (int64_t bh = 0; bh < p.batch * p.heads_kv; ++bh) {
+    for (int64_t c = 0; c < d; ++c) {
+      const float scale = z.v_scale[bh * d + c];
+      float amax = 0;
+      for (int64_t s = 0; s < p.seq_kv; ++s) amax = std::max(amax, std::abs(v[(bh * p.seq_kv + s) * d + c]));
+      ASSERT_EQ(scale, amax / 448.0f);
+      for (int64_t s = 0; s < p.seq_kv; ++s) {
+        const int64_t i = (bh * p.seq_kv + s) * d + c;
+        const float x = v[i] / scale;
+        // e4m3 keeps 3 mantissa bits: half an ulp is 2^-4 relative for normals, and
+        // 2^-10 absolute in the subnormal range.
+        ASSERT_LE(std::abs(e4m3_decode(z.v_fp8[i]) - x), std::max(std::abs(x) * 0x1p-4f, 0x1p-10f)) << i;
+        ASSERT_EQ(z.v_fp8[i], e4m3_encode(x));
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cpu, QuantRoundTrip,
+                         testing::Combine(testing::Values(DType::bf16, DType::f16),
+                                          testing::Values(dattn::test::Inputs::gaussian,
+                                                          dattn::test::Inputs::k_bias)));
+
+TEST(Quant, ZeroBlocksHaveZeroScaleAndCodes) {
+  // Q and V all zero (and K constant, so that K - mean is zero).
+  std::vector<uint16_t> zeros(64 * 32, 0), ones(64 * 32, 0x3f80);
+  std::vector<uint16_t> out(64 * 32);
+  dattn_problem p{};
+  p.dtype = static_cast<int32_t>(DType::bf16);
+  p.batch = p.heads_q = p.heads_kv = 1;
+  p.seq_q = p.seq_kv = 64, p.head_dim = 32;
+  p.q = {zeros.data(), 2048, 2048, 32};
+  p.k = {ones.data(), 2048, 2048, 32};
+  p.v = {zeros.data(), 2048, 2048, 32};
+  p.out = {out.data(), 2048, 2048, 32};
+  p.sm_scale = 0.125f;
+  p.sage_pv = static_cast<int32_t>(SagePV::fp8);
+  const SageQuantized z = sage_quantize(p);
+  EXPECT_EQ(z.q_scale[0], 0.0f);
+  EXPECT_EQ(z.k_scale[0], 0.0f);
+  for (float s : z.v_scale) EXPECT_EQ(s, 0.0f);
+  for (int8_t c : z.q_int8) EXPECT_EQ(c, 0);
+  for (int8_t c : z.k_int8) EXPECT_EQ(c, 0);
+  for (uint8_t c : z.v_fp8) EXPECT_EQ(c, 0);
+}
+
+}  // namespace
+}  // namespace dattn::cpu

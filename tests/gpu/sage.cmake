@@ -1,0 +1,7 @@
+# sage_attn's GPU tests: the CUDA quantization against the CPU one, and the kernel end to
+# end against the fp64 reference and the CPU sage_attn.
+target_sources(dattn_gpu_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/test_sage_util.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_quant.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_sage.cpp)
+target_link_libraries(dattn_gpu_tests PRIVATE dattn_test_support)
