@@ -115,6 +115,9 @@ dattn_problem make_problem(const Tensor& q, const Tensor& k, const Tensor& v, co
   if (layout != Layout::HND && layout != Layout::NHD)
     bad("options.layout: expected HND or NHD, got value " +
         std::to_string(static_cast<int>(layout)));
+  const int pv = static_cast<int>(options.sage_pv);
+  if (pv < 0 || pv > 2)
+    bad("options.sage_pv: expected auto, fp8 or f16, got value " + std::to_string(pv));
   check_tensor("q", q, layout);
   check_tensor("k", k, layout);
   check_tensor("v", v, layout);

@@ -132,7 +132,10 @@ TEST_F(CApi, StatusMirrorsTheErrorCode) {
   for (dattn_tensor* t : {&big.q, &big.k, &big.v, &big.out}) t->strides[2] = 1000;
   for (dattn_tensor* t : {&big.q, &big.out}) t->shape[2] = 1;
   for (dattn_tensor* t : {&big.k, &big.v}) t->shape[2] = 1;
-  EXPECT_EQ(big.run(), DATTN_ERROR_UNSUPPORTED) << dattn_last_error();
+  EXPECT_EQ(dattn_attention(&big.q, &big.k, &big.v, &big.out, nullptr, &big.options, nullptr),
+            DATTN_ERROR_UNSUPPORTED)
+      << dattn_last_error();
+  EXPECT_THAT(dattn_last_error(), HasSubstr("no attention backend available on cpu:0 for head_size 1000"));
 
   CProblem gpu;
   for (dattn_tensor* t : {&gpu.q, &gpu.k, &gpu.v, &gpu.out, &gpu.lse}) t->device = DATTN_MUSA;

@@ -12,6 +12,7 @@
 
 #include "check/reference.h"
 #include "cpu/convert.h"
+#include "support/seed.h"
 
 namespace dattn::gpu_test {
 namespace {
@@ -115,6 +116,8 @@ Tolerance tolerance(DType dtype) {
 
 void expect_matches_reference(const AttnCase& c, const CaseResult& r) {
   const Tolerance t = tolerance(c.dtype);
+  SCOPED_TRACE("case " + c.name() + ", base seed " + std::to_string(test::base_seed()) +
+               " (set DATTN_TEST_SEED to reproduce)");
   EXPECT_EQ(r.out.nonfinite, 0) << "outputs left poisoned (unwritten) or non-finite";
   EXPECT_LE(r.out.rel_l1, t.rel_l1) << "relative L1 vs fp64";
   EXPECT_LE(r.max_rel, t.max_rel) << "max abs error / max |ref|";
@@ -133,7 +136,7 @@ std::string test_name(const AttnCase& c) {
 
 CaseResult run_case(const AttnCase& c, const Kernel& kernel) {
   const size_t elem = dtype_size(c.dtype);
-  std::mt19937_64 rng(std::random_device{}());
+  std::mt19937_64 rng(test::test_seed(c.name()));
   HostTensor q = make_tensor(c, c.heads_q, c.seq_q, elem);
   HostTensor k = make_tensor(c, c.heads_kv, c.seq_kv, elem);
   HostTensor v = make_tensor(c, c.heads_kv, c.seq_kv, elem);

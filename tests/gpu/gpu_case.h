@@ -36,7 +36,8 @@ struct CaseResult {
   int64_t gap_writes = 0;      // padding elements of `out` that changed (must be 0)
 };
 
-// Runs `kernel` on device copies of fresh random inputs (N(0,1), rounded to the dtype), with
+// Runs `kernel` on device copies of fresh random inputs (N(0,1), rounded to the dtype; seeded
+// by tests/support's test_seed, so DATTN_TEST_SEED reproduces a run), with
 // out and lse poisoned (NaN) before the call; compares with check::reference.
 using Kernel = std::function<void(const dattn_problem&)>;
 CaseResult run_case(const AttnCase& c, const Kernel& kernel);

@@ -1,4 +1,5 @@
 // fa on CUDA (the mma.sync kernel) against the fp64 reference.
+#include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <stdexcept>

@@ -1,7 +1,6 @@
 """A small attention module written the way diffusers writes its transformer blocks: linear
 projections, a head split, F.scaled_dot_product_attention, a head merge, an output projection."""
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 

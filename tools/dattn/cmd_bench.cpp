@@ -134,8 +134,9 @@ int bench(const CommonArgs& common, const BenchArgs& args) {
 
   std::vector<std::string> backends;
   for (const std::string& name : text::split(common.backend.empty() ? args.backends : common.backend, ',')) {
-    if (!parse_backend(name)) throw Error(ErrorCode::invalid_argument, "--backends: expected backend names, got '" + name + "'");
-    backends.push_back(text::trim(name));
+    const std::optional<Backend> b = parse_backend(name);
+    if (!b) throw Error(ErrorCode::invalid_argument, "--backends: expected backend names, got '" + name + "'");
+    backends.push_back(to_string(*b));
   }
   std::vector<Workload> workloads;
   for (const std::string& s : common.shapes) workloads.push_back({s, parse_shape(s)});

@@ -102,6 +102,15 @@ Measurement measure(const MeasureSpec& spec) {
     throw Error(ErrorCode::invalid_argument, "--runs must be >= 1 and --warmup >= 0");
   }
   const Shape& s = spec.shape;
+  // Decide first: a refused fallback or an absent platform fails before any memory is taken.
+  SelectQuery query;
+  query.platform = spec.platform;
+  query.requested = spec.options.backend;
+  query.head_size = s.head_dim;
+  query.dtype = spec.dtype;
+  query.policy = spec.options.policy;
+  select(query);
+
   const Layout layout = spec.options.layout;
   std::mt19937_64 rng(spec.seed);
   Operand q(dims(layout, s.batch, s.heads_q, s.seq_q, s.head_dim), spec.dtype);

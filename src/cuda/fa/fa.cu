@@ -79,7 +79,9 @@ std::string fa_unsupported_reason(int device, int64_t head_dim, int32_t dtype) {
   return {};
 }
 
-void fa(const dattn_problem& p) {
+namespace flash {
+
+FaParams make_params(const dattn_problem& p) {
   check_aligned(p.q, "q");
   check_aligned(p.k, "k");
   check_aligned(p.v, "v");
@@ -87,8 +89,7 @@ void fa(const dattn_problem& p) {
   if (p.seq_q > INT_MAX / 2 || p.seq_kv > INT_MAX / 2 || p.batch > INT_MAX || p.heads_q > INT_MAX) {
     throw std::invalid_argument("fa: seq_q and seq_kv must be below 2^30");
   }
-  if (p.batch * p.heads_q * p.seq_q == 0) return;
-  flash::FaParams fp{};
+  FaParams fp{};
   fp.q = p.q.data;
   fp.k = p.k.data;
   fp.v = p.v.data;
@@ -107,6 +108,14 @@ void fa(const dattn_problem& p) {
   fp.seq_kv = static_cast<int32_t>(p.seq_kv);
   fp.scale_log2 = p.sm_scale * 1.4426950408889634f;
   fp.causal = p.causal != 0;
+  return fp;
+}
+
+}  // namespace flash
+
+void fa(const dattn_problem& p) {
+  const flash::FaParams fp = flash::make_params(p);
+  if (p.batch * p.heads_q * p.seq_q == 0) return;
   auto stream = static_cast<cudaStream_t>(p.stream);
   DATTN_DISPATCH_VALUES(p.head_dim, "head_dim", D, DATTN_FA_HEAD_DIMS, {
     DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, { flash::run_fa_fwd<D, T>(fp, stream); });

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "core/problem.h"
+
 namespace dattn::cuda::flash {
 
 struct FaParams {
@@ -23,5 +25,9 @@ struct FaParams {
   float scale_log2;  // sm_scale * log2(e): scores go straight into exp2
   bool causal;       // bottom-right aligned: query i sees keys j <= i + seq_kv - seq_q
 };
+
+// Checks what the kernels assume of a problem (16-byte aligned rows, 32-bit sequence
+// lengths) and fills the params; throws std::invalid_argument naming the operand.
+FaParams make_params(const dattn_problem& p);
 
 }  // namespace dattn::cuda::flash

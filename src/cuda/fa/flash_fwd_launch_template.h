@@ -14,9 +14,8 @@
 
 namespace dattn::cuda::flash {
 
-template <int kHeadDim, class T>
-void run_fa_fwd(const FaParams& p, cudaStream_t stream) {
-  using Traits = KernelTraitsSm80<kHeadDim, T>;
+template <class Traits>
+void launch_fa_fwd(const FaParams& p, cudaStream_t stream) {
   auto kernel = flash_fwd_kernel_sm80<Traits>;
   // Above 48 KB a block's dynamic shared memory must be opted into; it is a per-device
   // function attribute, cheap to set, so set it on every launch rather than cache per device.
@@ -28,6 +27,11 @@ void run_fa_fwd(const FaParams& p, cudaStream_t stream) {
   }
   kernel<<<grid, Traits::kThreads, Traits::kSmemBytes, stream>>>(p);
   DATTN_CUDA_CHECK_LAUNCH();
+}
+
+template <int kHeadDim, class T>
+void run_fa_fwd(const FaParams& p, cudaStream_t stream) {
+  launch_fa_fwd<KernelTraitsSm80<kHeadDim, T>>(p, stream);
 }
 
 }  // namespace dattn::cuda::flash

@@ -7,17 +7,20 @@
 
 namespace dattn::cuda::flash {
 
-template <int kHeadDim_, class Element_>
+// The tile defaults to tile_size.h's row; the timing tool instantiates other shapes to
+// compare them (the library itself uses the defaults only).
+template <int kHeadDim_, class Element_, int kBlockM_ = tile_size_sm80(kHeadDim_).block_m,
+          int kBlockN_ = tile_size_sm80(kHeadDim_).block_n, int kWarps_ = tile_size_sm80(kHeadDim_).warps,
+          int kMinBlocksPerSm_ = tile_size_sm80(kHeadDim_).min_blocks_per_sm>
 struct KernelTraitsSm80 {
   using Element = Element_;
   static constexpr int kHeadDim = kHeadDim_;
-  static constexpr TileSize kTile = tile_size_sm80(kHeadDim);
-  static_assert(kTile.block_m > 0, "no fa tile size for this head_dim (see tile_size.h)");
-  static constexpr int kBlockM = kTile.block_m;
-  static constexpr int kBlockN = kTile.block_n;
-  static constexpr int kWarps = kTile.warps;
+  static_assert(kBlockM_ > 0, "no fa tile size for this head_dim (see tile_size.h)");
+  static constexpr int kBlockM = kBlockM_;
+  static constexpr int kBlockN = kBlockN_;
+  static constexpr int kWarps = kWarps_;
   static constexpr int kThreads = kWarps * 32;
-  static constexpr int kMinBlocksPerSm = kTile.min_blocks_per_sm;
+  static constexpr int kMinBlocksPerSm = kMinBlocksPerSm_;
   static_assert(kBlockM == 16 * kWarps, "each warp owns one 16-row MMA tile");
   static_assert(kHeadDim % 16 == 0 && kBlockN % 16 == 0, "k16 MMA steps over D and over keys");
 

@@ -4,6 +4,8 @@
 
 #include <cuda_runtime.h>
 
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -57,24 +59,38 @@ std::string shape_reason(int64_t head_dim, int32_t dtype) {
 
 }  // namespace
 
-bool sage_fp8_supported(int device, std::string* reason) {
+namespace {
+
+// Empty when fp8 P·V can run on `device`; otherwise why not.
+std::string fp8_reason(int device) {
   const int cc = compute_capability(device);
   if (cc < 89) {
-    if (reason) {
-      *reason = "sage_attn fp8 P·V needs FP8 tensor cores (compute capability >= 8.9), device has " +
-                cc_text(cc) + "; use sage_pv=f16";
-    }
-    return false;
+    return "sage_attn fp8 P·V needs FP8 tensor cores (compute capability >= 8.9), device has " +
+           cc_text(cc) + "; use sage_pv=f16";
   }
-  const int built = with_device(device, [] { return sage_mma::binary_version_fp8(); });
-  if (built < 89) {
-    if (reason) {
-      *reason = "this build of the CUDA module carries no fp8 sage_attn kernel for compute capability " +
-                cc_text(cc) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
-    }
-    return false;
+  if (with_device(device, [] { return sage_mma::binary_version_fp8(); }) < 89) {
+    return "this build of the CUDA module carries no fp8 sage_attn kernel for compute capability " +
+           cc_text(cc) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
   }
-  return true;
+  return {};
+}
+
+}  // namespace
+
+bool sage_fp8_supported(int device, std::string* reason) {
+  // Asked on every fp8 call: the answer cannot change within a process, so keep it.
+  static std::mutex mutex;
+  static std::map<int, std::string> known;
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = known.find(device);
+    if (it == known.end()) it = known.emplace(device, fp8_reason(device)).first;
+    why = it->second;
+  }
+  if (why.empty()) return true;
+  if (reason) *reason = std::move(why);
+  return false;
 }
 
 bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* reason) {
