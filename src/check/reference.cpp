@@ -5,7 +5,6 @@
 
 #include "cpu/causal.h"
 #include "cpu/convert.h"
-#include "cpu/rows.h"
 #include "dattn/types.h"
 
 namespace dattn::check {
@@ -18,6 +17,12 @@ double element(const void* data, int32_t dtype, int64_t offset) {
     case DType::bf16: return cpu::bf16_to_float(static_cast<const uint16_t*>(data)[offset]);
   }
   return std::numeric_limits<double>::quiet_NaN();
+}
+
+// Written out here rather than shared with the kernels, so that a stride bug in a kernel
+// cannot hide by being repeated in its oracle.
+int64_t offset(const dattn_view& v, int64_t b, int64_t h, int64_t s) {
+  return b * v.stride_b + h * v.stride_h + s * v.stride_s;
 }
 
 }  // namespace
@@ -56,11 +61,11 @@ Reference reference(const dattn_problem& p, std::vector<Row> rows) {
       const int64_t hkv = row.h / group;
       const int64_t keys = cpu::visible_keys(p, row.s);
       if (keys == 0) continue;
-      const int64_t q_off = cpu::row_offset(p.q, row.b, row.h, row.s);
+      const int64_t q_off = offset(p.q, row.b, row.h, row.s);
       for (int64_t d = 0; d < d_n; ++d) q[d] = element(p.q.data, p.dtype, q_off + d);
       double max = -std::numeric_limits<double>::infinity();
       for (int64_t j = 0; j < keys; ++j) {
-        const int64_t k_off = cpu::row_offset(p.k, row.b, hkv, j);
+        const int64_t k_off = offset(p.k, row.b, hkv, j);
         double dot = 0;
         for (int64_t d = 0; d < d_n; ++d) dot += q[d] * element(p.k.data, p.dtype, k_off + d);
         scores[j] = dot * static_cast<double>(p.sm_scale);
@@ -71,7 +76,7 @@ Reference reference(const dattn_problem& p, std::vector<Row> rows) {
       for (int64_t j = 0; j < keys; ++j) {
         const double w = std::exp(scores[j] - max);
         sum += w;
-        const int64_t v_off = cpu::row_offset(p.v, row.b, hkv, j);
+        const int64_t v_off = offset(p.v, row.b, hkv, j);
         for (int64_t d = 0; d < d_n; ++d) out[d] += w * element(p.v.data, p.dtype, v_off + d);
       }
       for (int64_t d = 0; d < d_n; ++d) out[d] /= sum;
@@ -85,7 +90,7 @@ std::vector<double> gather_output(const dattn_problem& p, std::span<const Row> r
   std::vector<double> x;
   x.reserve(rows.size() * static_cast<size_t>(p.head_dim));
   for (const Row& row : rows) {
-    const int64_t off = cpu::row_offset(p.out, row.b, row.h, row.s);
+    const int64_t off = offset(p.out, row.b, row.h, row.s);
     for (int64_t d = 0; d < p.head_dim; ++d) x.push_back(element(p.out.data, p.dtype, off + d));
   }
   return x;

@@ -96,7 +96,9 @@ Decision decide(const Input& in, const probe::Probe& probe) {
   s.platform = in.platform;
   s.requested = in.requested ? to_string(*in.requested) : "auto";
   s.backend = candidate;
-  s.fallback = in.requested && *in.requested != candidate;
+  // A request for nothing still expects the platform default: missing it is a fallback too,
+  // because it is the same performance cliff the user must hear about.
+  s.fallback = candidate != (in.requested ? *in.requested : registry::default_backend(in.platform));
   s.reasons = std::move(w.reasons);
   if (s.fallback)
     d.fallback_message = "attention backend fallback on " + w.where() + ": requested " +

@@ -8,7 +8,6 @@
 
 #include "cpu/convert.h"
 #include "cpu/quant.h"
-#include "cpu/rows.h"
 #include "support/host_problem.h"
 #include "support/seed.h"
 
@@ -99,17 +98,6 @@ Spec quant_spec(DType dtype, dattn::test::Inputs inputs) {
   return s;
 }
 
-std::vector<float> logical(const dattn_problem& p, const dattn_view& v, int64_t heads, int64_t seq) {
-  std::vector<float> x(static_cast<size_t>(p.batch * heads * seq * p.head_dim));
-  for (int64_t b = 0; b < p.batch; ++b) {
-    for (int64_t h = 0; h < heads; ++h) {
-      load_rows(v, static_cast<DType>(p.dtype), b, h, 0, seq, p.head_dim, 1.0f,
-                x.data() + (b * heads + h) * seq * p.head_dim);
-    }
-  }
-  return x;
-}
-
 class QuantRoundTrip : public testing::TestWithParam<std::tuple<DType, dattn::test::Inputs>> {};
 
 TEST_P(QuantRoundTrip, KMeanAndInt8QK) {
@@ -117,8 +105,8 @@ TEST_P(QuantRoundTrip, KMeanAndInt8QK) {
   const dattn_problem& p = hp.problem();
   const SageQuantized z = sage_quantize(p);
   const int64_t d = p.head_dim;
-  const std::vector<float> q = logical(p, p.q, p.heads_q, p.seq_q);
-  const std::vector<float> k = logical(p, p.k, p.heads_kv, p.seq_kv);
+  const std::vector<float> q = hp.logical(HostProblem::Operand::q);
+  const std::vector<float> k = hp.logical(HostProblem::Operand::k);
 
   for (int64_t bh = 0; bh < p.batch * p.heads_kv; ++bh) {
     for (int64_t c = 0; c < d; ++c) {
@@ -159,7 +147,7 @@ TEST_P(QuantRoundTrip, Fp8V) {
   const dattn_problem& p = hp.problem();
   const SageQuantized z = sage_quantize(p);
   const int64_t d = p.head_dim;
-  const std::vector<float> v = logical(p, p.v, p.heads_kv, p.seq_kv);
+  const std::vector<float> v = hp.logical(HostProblem::Operand::v);
   for (int64_t bh = 0; bh < p.batch * p.heads_kv; ++bh) {
     for (int64_t c = 0; c < d; ++c) {
       const float scale = z.v_scale[bh * d + c];

@@ -13,7 +13,6 @@
 #include "cpu/exp2.h"
 #include "cpu/kernels.h"
 #include "cpu/quant.h"
-#include "cpu/rows.h"
 #include "cpu/sage_attn.h"
 #include "support/compare.h"
 #include "support/seed.h"
@@ -146,7 +145,9 @@ struct Simulated {
   std::vector<double> out, lse;
 };
 
-Simulated simulate(const dattn_problem& p, const cpu::SageQuantized& z) {
+Simulated simulate(const HostProblem& hp, const cpu::SageQuantized& z) {
+  const dattn_problem& p = hp.problem();
+  const std::vector<float> q_logical = hp.logical(HostProblem::Operand::q);
   const int64_t d = p.head_dim;
   const bool fp8 = cpu::sage_pv_is_fp8(p);
   const float offset = fp8 ? 8.807354922057604f : 0.0f;
@@ -189,8 +190,7 @@ Simulated simulate(const dattn_problem& p, const cpu::SageQuantized& z) {
       for (int64_t c = 0; c < d; ++c) o[c] = o[c] * alpha + acc[c];
       m = m_new;
     }
-    std::vector<float> qf(d);
-    cpu::load_rows(p.q, static_cast<DType>(p.dtype), r.b, r.h, r.s, 1, d, 1.0f, qf.data());
+    const float* qf = q_logical.data() + ((r.b * p.heads_q + r.h) * p.seq_q + r.s) * d;
     double q_dot_mean = 0;
     for (int64_t c = 0; c < d; ++c) q_dot_mean += qf[c] * double{z.k_mean[(r.b * p.heads_kv + hkv) * d + c]};
     for (int64_t c = 0; c < d; ++c) {
@@ -215,7 +215,7 @@ TEST_P(SagePrequantized, MatchesScalarSimulation) {
   const dattn_problem& p = hp.problem();
   const cpu::SageQuantized z = cpu::sage_quantize(p);
   cpu::sage_attn_quantized(p, z, cpu::best_qk_path());
-  const Simulated sim = simulate(p, z);
+  const Simulated sim = simulate(hp, z);
   const auto rows = check::all_rows(p);
   const check::Metrics m = check::compare(check::gather_output(p, rows), sim.out);
   // Same rule as sdpa / fa against their exact reference: twice the output rounding plus

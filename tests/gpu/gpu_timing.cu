@@ -32,9 +32,9 @@ struct Variant {
   Launch launch;
 };
 
-template <int D, int BM, int BN, int W, int MB>
+template <int D, int BM, int BN, int W, int MT, int MB>
 void launch(const FaParams& p, cudaStream_t s) {
-  dattn::cuda::flash::launch_fa_fwd<dattn::cuda::flash::KernelTraitsSm80<D, __nv_bfloat16, BM, BN, W, MB>>(p, s);
+  dattn::cuda::flash::launch_fa_fwd<dattn::cuda::flash::KernelTraitsSm80<D, __nv_bfloat16, BM, BN, W, MT, MB>>(p, s);
 }
 
 __global__ void fill(__nv_bfloat16* x, size_t n, uint64_t seed) {
@@ -62,13 +62,14 @@ int main() {
       {"sd3.5 (2,38,4429,64)", 2, 38, 4429, 64, false},
       {"cogvideox (1,48,17776,64)", 1, 48, 17776, 64, false},
   };
+  // BMxBN wW mtM mbB: block_m x block_n, warps, 16-row tiles per warp, min blocks per SM.
   const Variant variants[] = {
       {"D128 default", 128, dattn::cuda::flash::run_fa_fwd<128, __nv_bfloat16>},
-      {"D128 128x64 w8 mb1", 128, launch<128, 128, 64, 8, 1>},
-      {"D128 64x64 w4 mb4", 128, launch<128, 64, 64, 4, 4>},
-      {"D128 128x32 w8 mb2", 128, launch<128, 128, 32, 8, 2>},
+      {"D128 128x64 w8 mt1 mb2", 128, launch<128, 128, 64, 8, 1, 2>},
+      {"D128 128x32 w4 mt2 mb2", 128, launch<128, 128, 32, 4, 2, 2>},
       {"D64 default", 64, dattn::cuda::flash::run_fa_fwd<64, __nv_bfloat16>},
-      {"D64 128x128 w8 mb1", 64, launch<64, 128, 128, 8, 1>},
+      {"D64 128x64 w8 mt1 mb2", 64, launch<64, 128, 64, 8, 1, 2>},
+      {"D64 128x64 w4 mt2 mb2", 64, launch<64, 128, 64, 4, 2, 2>},
   };
   cudaDeviceProp prop{};
   DATTN_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));

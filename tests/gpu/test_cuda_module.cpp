@@ -99,8 +99,12 @@ TEST_F(CudaModuleGpu, RunReportsErrorsAsMessages) {
   EXPECT_NE(std::string(msg).find("unsupported head_dim: 80"), std::string::npos) << msg;
 }
 
-// Both kernels through the ABI, on the caller's non-default stream.
+// Both kernels through the ABI, on the caller's non-default stream; an earlier failed call
+// (a bad device ordinal) must not resurface as the error of a later launch.
 TEST_F(CudaModuleGpu, RunsThroughTheAbi) {
+  dattn_device_info info{};
+  char msg[512] = "";
+  ASSERT_NE(module_->device_info(-1, &info, msg, sizeof(msg)), 0);
   for (int32_t backend : {kSdpa, kFa}) {
     AttnCase c{.heads_q = 4, .heads_kv = 2, .seq_q = 77, .seq_kv = 130, .head_dim = 64, .causal = true};
     SCOPED_TRACE(backend);

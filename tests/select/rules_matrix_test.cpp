@@ -38,10 +38,10 @@ constexpr Row kRows[] = {
     {"fa", false, true, false, "fa", false},
     {"fa", true, false, true, "sdpa", true},
     {"fa", true, false, false, nullptr, false},
-    // nothing requested: the default fa; its sdpa step is not a fallback (nothing was asked for)
+    // nothing requested: the default fa; missing it is a fallback like any other
     {"auto", true, true, true, "fa", false},
     {"auto", false, true, false, "fa", false},
-    {"auto", true, false, true, "sdpa", false},
+    {"auto", true, false, true, "sdpa", true},
     {"auto", true, false, false, nullptr, false},
 };
 

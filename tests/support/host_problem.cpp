@@ -6,7 +6,6 @@
 #include <random>
 
 #include "cpu/convert.h"
-#include "cpu/rows.h"
 
 namespace dattn::test {
 namespace {
@@ -21,6 +20,20 @@ void store(void* data, DType dtype, int64_t i, float x) {
     case DType::f16: static_cast<uint16_t*>(data)[i] = cpu::float_to_half(x); break;
     case DType::bf16: static_cast<uint16_t*>(data)[i] = cpu::float_to_bf16(x); break;
   }
+}
+
+// Not cpu::row_offset: the tests must not share the kernels' indexing.
+int64_t offset(const dattn_view& v, int64_t b, int64_t h, int64_t s) {
+  return b * v.stride_b + h * v.stride_h + s * v.stride_s;
+}
+
+float load(const void* data, DType dtype, int64_t i) {
+  switch (dtype) {
+    case DType::f32: return static_cast<const float*>(data)[i];
+    case DType::f16: return cpu::half_to_float(static_cast<const uint16_t*>(data)[i]);
+    case DType::bf16: return cpu::bf16_to_float(static_cast<const uint16_t*>(data)[i]);
+  }
+  return std::numeric_limits<float>::quiet_NaN();
 }
 
 void fill_nan(std::vector<unsigned char>& bytes, DType dtype) {
@@ -81,7 +94,7 @@ void HostProblem::fill(const dattn_view& view, int64_t heads, int64_t seq, doubl
         for (double& c : channel_bias) c = 8.0 * normal(rng);
       }
       for (int64_t s = 0; s < seq; ++s) {
-        const int64_t off = cpu::row_offset(view, b, h, s);
+        const int64_t off = offset(view, b, h, s);
         for (int64_t d = 0; d < x.head_dim; ++d) {
           store(view.data, spec_.dtype, off + d, static_cast<float>(mult * normal(rng) + channel_bias[d]));
         }
@@ -124,6 +137,23 @@ HostProblem::HostProblem(const Spec& spec, uint64_t seed) : spec_(spec) {
   poison();
 }
 
+std::vector<float> HostProblem::logical(Operand which) const {
+  const dattn_problem& p = problem_;
+  const bool is_q = which == Operand::q || which == Operand::out;
+  const dattn_view& v = which == Operand::q ? p.q : which == Operand::k ? p.k : which == Operand::v ? p.v : p.out;
+  const int64_t heads = is_q ? p.heads_q : p.heads_kv, seq = is_q ? p.seq_q : p.seq_kv;
+  std::vector<float> x;
+  x.reserve(static_cast<size_t>(p.batch * heads * seq * p.head_dim));
+  for (int64_t b = 0; b < p.batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t s = 0; s < seq; ++s) {
+        for (int64_t d = 0; d < p.head_dim; ++d) x.push_back(load(v.data, spec_.dtype, offset(v, b, h, s) + d));
+      }
+    }
+  }
+  return x;
+}
+
 void HostProblem::poison() {
   fill_nan(out_.bytes, spec_.dtype);
   std::fill(lse_.begin(), lse_.end(), std::numeric_limits<float>::quiet_NaN());
@@ -137,7 +167,7 @@ bool HostProblem::outside_untouched() const {
   for (int64_t b = 0; b < x.batch; ++b) {
     for (int64_t h = 0; h < x.heads_q; ++h) {
       for (int64_t s = 0; s < x.seq_q; ++s) {
-        const int64_t off = out_.offset + cpu::row_offset(problem_.out, b, h, s);
+        const int64_t off = out_.offset + offset(problem_.out, b, h, s);
         for (int64_t d = 0; d < x.head_dim; ++d) inside[static_cast<size_t>(off + d)] = true;
       }
     }

@@ -51,6 +51,10 @@ class HostProblem {
   // Fills out and lse (view and padding) with NaN, so that any element a kernel does not
   // write fails the comparison.
   void poison();
+  // An operand as a contiguous [B, H, S, D] fp32 array (values exact), read with the test's
+  // own indexing.
+  enum class Operand { q, k, v, out };
+  std::vector<float> logical(Operand which) const;
   // True when every output element outside the view still holds its poison.
   bool outside_untouched() const;
 

@@ -25,11 +25,15 @@ class CudaError : public std::runtime_error {
 
 }  // namespace dattn::cuda
 
-#define DATTN_CUDA_CHECK(expr)                                               \
-  do {                                                                       \
-    const cudaError_t dattn_cuda_err_ = (expr);                              \
-    if (dattn_cuda_err_ != cudaSuccess)                                      \
-      throw ::dattn::cuda::CudaError(dattn_cuda_err_, #expr, __FILE__, __LINE__); \
+// A failed call also leaves its error as the thread's "last error"; it is consumed here, so a
+// later DATTN_CUDA_CHECK_LAUNCH does not report it again against an innocent launch.
+#define DATTN_CUDA_CHECK(expr)                                                      \
+  do {                                                                              \
+    const cudaError_t dattn_cuda_err_ = (expr);                                     \
+    if (dattn_cuda_err_ != cudaSuccess) {                                           \
+      cudaGetLastError();                                                           \
+      throw ::dattn::cuda::CudaError(dattn_cuda_err_, #expr, __FILE__, __LINE__);   \
+    }                                                                               \
   } while (0)
 
 // A launch reports configuration errors (too much shared memory, bad grid) only through

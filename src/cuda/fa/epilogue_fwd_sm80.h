@@ -16,26 +16,33 @@ struct EpilogueFwdSm80 {
   static constexpr int D = Traits::kHeadDim;
   static constexpr int kStride = Traits::kSmemStride;
   static constexpr int kNTilesO = Traits::kNTilesO;
+  static constexpr int kMT = Traits::kMTiles;
+  static constexpr int kRows = Traits::kWarpRows;
 
-  // warp_smem: the warp's 16 rows of Q, no longer read by anyone else. out/lse point at the
-  // warp's first row; valid_rows of the 16 exist.
-  static __device__ __forceinline__ void store(float (&o)[kNTilesO][4], const float (&inv_sum)[2],
-                                               const float (&lse)[2], T* warp_smem, T* out,
+  // warp_smem: the warp's rows of Q, no longer read by anyone else. out/lse point at the
+  // warp's first row; valid_rows of its kRows exist. inv_sum/lse are indexed as in
+  // OnlineSoftmax (row r: tile r / 2, half r % 2).
+  static __device__ __forceinline__ void store(float (&o)[kMT][kNTilesO][4], const float (&inv_sum)[2 * kMT],
+                                               const float (&lse)[2 * kMT], T* warp_smem, T* out,
                                                int64_t out_stride_s, float* lse_out, int valid_rows) {
     const int lane = threadIdx.x % 32;
     const int g = lane / 4;
     const int t = lane % 4;
     __syncwarp();  // every lane is done reading Q
 #pragma unroll
-    for (int dt = 0; dt < kNTilesO; ++dt) {
+    for (int mt = 0; mt < kMT; ++mt) {
 #pragma unroll
-      for (int r = 0; r < 2; ++r) {
-        const uint32_t packed = sm80::pack2<T>(o[dt][2 * r] * inv_sum[r], o[dt][2 * r + 1] * inv_sum[r]);
-        *reinterpret_cast<uint32_t*>(warp_smem + (g + 8 * r) * kStride + dt * 8 + 2 * t) = packed;
+      for (int dt = 0; dt < kNTilesO; ++dt) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const float inv = inv_sum[2 * mt + h];
+          const uint32_t packed = sm80::pack2<T>(o[mt][dt][2 * h] * inv, o[mt][dt][2 * h + 1] * inv);
+          *reinterpret_cast<uint32_t*>(warp_smem + (16 * mt + g + 8 * h) * kStride + dt * 8 + 2 * t) = packed;
+        }
       }
     }
     __syncwarp();
-    constexpr int kChunks = 16 * Traits::kChunksPerRow;
+    constexpr int kChunks = kRows * Traits::kChunksPerRow;
 #pragma unroll
     for (int c = lane; c < kChunks; c += 32) {
       const int row = c / Traits::kChunksPerRow;
@@ -47,8 +54,9 @@ struct EpilogueFwdSm80 {
     }
     if (lse_out != nullptr && t == 0) {
 #pragma unroll
-      for (int r = 0; r < 2; ++r) {
-        if (g + 8 * r < valid_rows) lse_out[g + 8 * r] = lse[r];
+      for (int r = 0; r < 2 * kMT; ++r) {
+        const int row = 16 * (r / 2) + g + 8 * (r % 2);
+        if (row < valid_rows) lse_out[row] = lse[r];
       }
     }
   }

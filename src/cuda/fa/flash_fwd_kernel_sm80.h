@@ -31,7 +31,7 @@ __global__ void __launch_bounds__(Traits::kThreads, Traits::kMinBlocksPerSm)
   const BlockCoord bc = block_coord();
   const int m0 = bc.m_block * kBlockM;
   const int warp = threadIdx.x / 32;
-  const int row0 = m0 + 16 * warp;  // the warp's first query row
+  const int row0 = m0 + Traits::kWarpRows * warp;  // the warp's first query row
   const int head_kv = bc.head / p.group;
 
   const T* q = static_cast<const T*>(p.q) + bc.batch * p.q_stride_b + bc.head * p.q_stride_h +
@@ -61,11 +61,15 @@ __global__ void __launch_bounds__(Traits::kThreads, Traits::kMinBlocksPerSm)
   Mainloop::template load_tile<kBlockN>(sk, k, p.k_stride_s, p.seq_kv);
   sm80::cp_async_commit();
 
-  float o[Traits::kNTilesO][4];
+  constexpr int kMT = Traits::kMTiles;
+  float o[kMT][Traits::kNTilesO][4];
 #pragma unroll
-  for (int dt = 0; dt < Traits::kNTilesO; ++dt) o[dt][0] = o[dt][1] = o[dt][2] = o[dt][3] = 0.0f;
-  OnlineSoftmax<Traits::kNTilesS, Traits::kNTilesO> softmax;
-  const uint32_t warp_q = sq + 16 * warp * Traits::kSmemStride * int(sizeof(T));
+  for (int mt = 0; mt < kMT; ++mt) {
+#pragma unroll
+    for (int dt = 0; dt < Traits::kNTilesO; ++dt) o[mt][dt][0] = o[mt][dt][1] = o[mt][dt][2] = o[mt][dt][3] = 0.0f;
+  }
+  OnlineSoftmax<kMT, Traits::kNTilesS, Traits::kNTilesO> softmax;
+  const uint32_t warp_q = sq + Traits::kWarpRows * warp * Traits::kSmemStride * int(sizeof(T));
 
   for (int n = 0; n < n_tiles; ++n) {
     const int n0 = n * kBlockN;
@@ -74,7 +78,7 @@ __global__ void __launch_bounds__(Traits::kThreads, Traits::kMinBlocksPerSm)
     Mainloop::template load_tile<kBlockN>(sv, v + int64_t(n0) * p.v_stride_s, p.v_stride_s, p.seq_kv - n0);
     sm80::cp_async_commit();
 
-    float s[Traits::kNTilesS][4];
+    float s[kMT][Traits::kNTilesS][4];
     Mainloop::qk(s, warp_q, sk);
     Mainloop::scale_and_mask(s, p, row0, n0, n >= first_masked_tile);
     softmax.update(s, o);
@@ -89,9 +93,9 @@ __global__ void __launch_bounds__(Traits::kThreads, Traits::kMinBlocksPerSm)
     Mainloop::pv(o, s, sv);
   }
 
-  float inv_sum[2], row_lse[2];
+  float inv_sum[2 * kMT], row_lse[2 * kMT];
   softmax.finalize(inv_sum, row_lse);
-  Epilogue::store(o, inv_sum, row_lse, smem_q + 16 * warp * Traits::kSmemStride,
+  Epilogue::store(o, inv_sum, row_lse, smem_q + Traits::kWarpRows * warp * Traits::kSmemStride,
                   out + int64_t(row0) * p.out_stride_s, p.out_stride_s,
                   lse == nullptr ? nullptr : lse + row0, p.seq_q - row0);
 }

@@ -11,6 +11,7 @@ namespace dattn::cuda::flash {
 // compare them (the library itself uses the defaults only).
 template <int kHeadDim_, class Element_, int kBlockM_ = tile_size_sm80(kHeadDim_).block_m,
           int kBlockN_ = tile_size_sm80(kHeadDim_).block_n, int kWarps_ = tile_size_sm80(kHeadDim_).warps,
+          int kMTiles_ = tile_size_sm80(kHeadDim_).m_tiles,
           int kMinBlocksPerSm_ = tile_size_sm80(kHeadDim_).min_blocks_per_sm>
 struct KernelTraitsSm80 {
   using Element = Element_;
@@ -20,8 +21,10 @@ struct KernelTraitsSm80 {
   static constexpr int kBlockN = kBlockN_;
   static constexpr int kWarps = kWarps_;
   static constexpr int kThreads = kWarps * 32;
+  static constexpr int kMTiles = kMTiles_;  // 16-row MMA tiles per warp
+  static constexpr int kWarpRows = 16 * kMTiles;
   static constexpr int kMinBlocksPerSm = kMinBlocksPerSm_;
-  static_assert(kBlockM == 16 * kWarps, "each warp owns one 16-row MMA tile");
+  static_assert(kBlockM == kWarpRows * kWarps, "a block is its warps' row tiles");
   static_assert(kHeadDim % 16 == 0 && kBlockN % 16 == 0, "k16 MMA steps over D and over keys");
 
   // Rows padded by 16 bytes: the 8 row addresses of one ldmatrix then start 4 banks apart

@@ -1,0 +1,117 @@
+// The fa forward kernel for sm_90a: one CTA per (128-row query tile, head, batch), three
+// warpgroups. Warpgroup 0 gives up its registers and one of its threads drives TMA; warpgroups
+// 1 and 2 each own 64 query rows and run wgmma + the online softmax. The two consumers share
+// every K/V tile and take turns on the tensor cores naturally: while one does its softmax the
+// other's wgmma runs.
+#pragma once
+
+#include <cstdint>
+
+#include "cuda/fa_sm90/epilogue_sm90.h"
+#include "cuda/fa_sm90/mainloop_sm90.h"
+#include "cuda/fa_sm90/params_sm90.h"
+#include "cuda/fa_sm90/softmax_sm90.h"
+
+namespace dattn::cuda::fa_sm90 {
+
+// Query tiles go in reverse: under a causal mask the last tiles see the most keys, so
+// starting them first keeps the tail of the grid short.
+__device__ __forceinline__ int m_block_of_cta() { return static_cast<int>(gridDim.x - 1 - blockIdx.x); }
+
+// Sets scores of keys a row must not see (past seq_kv, or above the causal diagonal) to -inf.
+// `row` is the thread's first row in the sequence (its second is row + 8).
+template <int kNBlocksS>
+__device__ __forceinline__ void mask_scores(float (&s)[kNBlocksS][4], const ParamsSm90& p, int row, int n0) {
+  const int t = threadIdx.x % 4;
+  const int diag = p.seq_kv - p.seq_q;
+#pragma unroll
+  for (int i = 0; i < kNBlocksS; ++i) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int col = n0 + 8 * i + 2 * t + (e & 1);
+      const int r = row + 8 * (e >> 1);
+      const bool hidden = col >= p.seq_kv || (p.causal && col > r + diag);
+      if (hidden) s[i][e] = -INFINITY;
+    }
+  }
+}
+
+template <class Traits>
+__global__ void __launch_bounds__(Traits::kThreads, 1)
+    flash_fwd_kernel_sm90(const __grid_constant__ TensorMaps tm, const __grid_constant__ ParamsSm90 p) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using T = typename Traits::Element;
+  constexpr int kBlockM = Traits::kBlockM;
+  constexpr int kBlockN = Traits::kBlockN;
+  constexpr int kNBlocksS = kBlockN / 8;
+  constexpr int kNBlocksO = Traits::kHeadDim / 8;
+
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  const uint32_t raw = sm90::smem_u32(smem_raw);
+  const SmemSm90<Traits> sm{(raw + 1023u) & ~1023u};
+
+  const int head = blockIdx.y;
+  const TileCoord tc{m_block_of_cta() * kBlockM, head, head / p.group, static_cast<int>(blockIdx.z)};
+  // Keys this CTA can see: all, or under the causal mask up to its last row's diagonal.
+  const int diag = p.seq_kv - p.seq_q;
+  const int last_key = p.causal ? min(p.seq_kv - 1, tc.m0 + kBlockM - 1 + diag) : p.seq_kv - 1;
+  const int n_tiles = last_key < 0 ? 0 : last_key / kBlockN + 1;
+  // From this tile on, some key of the tile may be hidden from some row of the CTA.
+  const int first_masked_key = p.causal ? min(p.seq_kv, tc.m0 + diag + 1) : p.seq_kv;
+  const int first_masked_tile = max(first_masked_key, 0) / kBlockN;
+
+  const int warpgroup = threadIdx.x / 128;
+  if (threadIdx.x == 0) sm.init_barriers();
+  __syncthreads();
+
+  if (warpgroup == 0) {
+    sm90::regs_release<Traits::kProducerRegs>();
+    if (threadIdx.x == 0 && n_tiles > 0) ProducerSm90<Traits>::run(sm, &tm.q, &tm.k, &tm.v, tc, n_tiles);
+  } else {
+    sm90::regs_claim<Traits::kConsumerRegs>();
+    using Consumer = ConsumerSm90<Traits>;
+    const int wg = warpgroup - 1;
+    const int lane = threadIdx.x % 32;
+    const int warp_row = wg * 64 + (threadIdx.x / 32 % 4) * 16 + lane / 4;  // row within the tile
+    const int row = tc.m0 + warp_row;
+
+    float o[kNBlocksO][4];
+#pragma unroll
+    for (int i = 0; i < kNBlocksO; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
+    OnlineSoftmaxSm90<kNBlocksS, kNBlocksO> softmax;
+
+    if (n_tiles > 0) sm90::mbar_wait(sm.q_full(), 0);
+    const uint32_t q_rows = sm.q() + wg * 64 * Traits::kRowBytes;
+    for (int n = 0; n < n_tiles; ++n) {
+      const int s = n % Traits::kStages;
+      const uint32_t parity = (n / Traits::kStages) & 1;
+      float sc[kNBlocksS][4];
+      sm90::mbar_wait(sm.k_full(s), parity);
+      Consumer::qk(sc, q_rows, sm.k(s));
+      Consumer::release(sm.k_empty(s));
+      if (n >= first_masked_tile) mask_scores(sc, p, row, n * kBlockN);
+      softmax.update(sc, o, p.scale_log2);
+      uint32_t pa[kBlockN / 16][4];
+#pragma unroll
+      for (int j = 0; j < kBlockN / 16; ++j) {
+        pa[j][0] = sm80::pack2<T>(sc[2 * j][0], sc[2 * j][1]);
+        pa[j][1] = sm80::pack2<T>(sc[2 * j][2], sc[2 * j][3]);
+        pa[j][2] = sm80::pack2<T>(sc[2 * j + 1][0], sc[2 * j + 1][1]);
+        pa[j][3] = sm80::pack2<T>(sc[2 * j + 1][2], sc[2 * j + 1][3]);
+      }
+      sm90::mbar_wait(sm.v_full(s), parity);
+      Consumer::pv(o, pa, sm.v(s));
+      Consumer::release(sm.v_empty(s));
+    }
+
+    float inv_sum[2], row_lse[2];
+    softmax.finalize(inv_sum, row_lse, p.scale_log2);
+    T* out = static_cast<T*>(p.out) + tc.batch * p.out_stride_b + head * p.out_stride_h +
+             int64_t(tc.m0) * p.out_stride_s;
+    float* lse = p.lse == nullptr ? nullptr : p.lse + tc.batch * p.lse_stride_b + head * p.lse_stride_h + tc.m0;
+    EpilogueSm90<Traits>::store(o, inv_sum, row_lse, out, p.out_stride_s, lse, warp_row, p.seq_q - tc.m0);
+  }
+#endif
+}
+
+}  // namespace dattn::cuda::fa_sm90

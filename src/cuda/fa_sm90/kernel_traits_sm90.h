@@ -1,0 +1,52 @@
+// Compile-time shape of one sm90 fa kernel: threads, tiles, and the shared-memory layout that
+// TMA writes and wgmma reads (128-byte swizzled, so every tile starts 1024-byte aligned).
+#pragma once
+
+#include <cstdint>
+
+#include "cuda/fa_sm90/tile_size_sm90.h"
+
+namespace dattn::cuda::fa_sm90 {
+
+template <int kHeadDim_, class T>
+struct KernelTraitsSm90 {
+  using Element = T;
+  static constexpr int kHeadDim = kHeadDim_;
+  static constexpr TileSizeSm90 kTile = tile_size_sm90(kHeadDim);
+  static_assert(kTile.block_m > 0, "no sm90 tile size for this head_dim");
+  static constexpr int kBlockM = kTile.block_m;
+  static constexpr int kBlockN = kTile.block_n;
+  static constexpr int kConsumers = kTile.consumers;
+  static constexpr int kStages = kTile.stages;
+  static_assert(kBlockM == 64 * kConsumers, "each consumer warpgroup owns 64 query rows");
+  static_assert(kBlockN == 128, "S is computed by m64n128 wgmma");
+  static constexpr int kThreads = 128 * (kConsumers + 1);  // warpgroup 0 produces
+
+  // A 128-byte swizzle atom row holds 64 16-bit elements: tiles are stored as head_dim / 64
+  // column blocks of [rows][64], which is also the TMA box.
+  static constexpr int kBoxCols = 64;
+  static constexpr int kColBlocks = kHeadDim / kBoxCols;
+  static constexpr int kRowBytes = kBoxCols * 2;
+  static constexpr uint32_t kQBytes = kBlockM * kHeadDim * 2;
+  static constexpr uint32_t kKVBytes = kBlockN * kHeadDim * 2;  // one K or V tile
+  static constexpr uint32_t kQColBlockBytes = kBlockM * kRowBytes;
+  static constexpr uint32_t kKVColBlockBytes = kBlockN * kRowBytes;
+
+  // Byte offsets from the 1024-aligned shared-memory base.
+  static constexpr uint32_t kOffQ = 0;
+  static constexpr uint32_t kOffK = kOffQ + kQBytes;
+  static constexpr uint32_t kOffV = kOffK + kStages * kKVBytes;
+  static constexpr uint32_t kOffBarriers = kOffV + kStages * kKVBytes;
+  // q_full, then per stage k_full, v_full, k_empty, v_empty.
+  static constexpr int kBarriers = 1 + 4 * kStages;
+  // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
+  static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
+
+  // Producer warpgroup keeps few registers; consumers take the rest (setmaxnreg).
+  static constexpr int kProducerRegs = 24;
+  static constexpr int kConsumerRegs = 240;
+  static_assert(kProducerRegs * 128 + kConsumerRegs * 128 * kConsumers <= 65536,
+                "register file is 64K per SM");
+};
+
+}  // namespace dattn::cuda::fa_sm90

@@ -1,0 +1,130 @@
+// The two halves of the sm90 fa main loop. The producer (one thread of warpgroup 0) streams
+// Q once and K/V tiles through `kStages` buffers with TMA; the consumer warpgroups compute
+// S = Q·Kᵀ and O += P·V with wgmma, releasing each buffer as soon as its product is done.
+// Buffer protocol: full barriers complete when TMA has delivered the bytes (one producer
+// arrival + transaction count); empty barriers complete when every consumer warp has
+// arrived (one arrival per warp, after its wgmma reading the buffer has retired).
+#pragma once
+
+#include <cstdint>
+
+#include "cuda/fa_sm90/kernel_traits_sm90.h"
+#include "cuda/fa_sm90/ptx_sm90.h"
+#include "cuda/fa_sm90/wgmma_ops.h"
+
+namespace dattn::cuda::fa_sm90 {
+
+// Shared-memory addresses of the tiles and barriers of one CTA.
+template <class Traits>
+struct SmemSm90 {
+  uint32_t base;  // 1024-byte aligned
+
+  __device__ __forceinline__ uint32_t q() const { return base + Traits::kOffQ; }
+  __device__ __forceinline__ uint32_t k(int stage) const { return base + Traits::kOffK + stage * Traits::kKVBytes; }
+  __device__ __forceinline__ uint32_t v(int stage) const { return base + Traits::kOffV + stage * Traits::kKVBytes; }
+  __device__ __forceinline__ uint32_t bar(int i) const { return base + Traits::kOffBarriers + 8 * i; }
+  __device__ __forceinline__ uint32_t q_full() const { return bar(0); }
+  __device__ __forceinline__ uint32_t k_full(int s) const { return bar(1 + 4 * s); }
+  __device__ __forceinline__ uint32_t v_full(int s) const { return bar(2 + 4 * s); }
+  __device__ __forceinline__ uint32_t k_empty(int s) const { return bar(3 + 4 * s); }
+  __device__ __forceinline__ uint32_t v_empty(int s) const { return bar(4 + 4 * s); }
+
+  __device__ __forceinline__ void init_barriers() const {
+    constexpr uint32_t kConsumerWarps = 4 * Traits::kConsumers;
+    sm90::mbar_init(q_full(), 1);
+    for (int s = 0; s < Traits::kStages; ++s) {
+      sm90::mbar_init(k_full(s), 1);
+      sm90::mbar_init(v_full(s), 1);
+      sm90::mbar_init(k_empty(s), kConsumerWarps);
+      sm90::mbar_init(v_empty(s), kConsumerWarps);
+    }
+    sm90::mbar_init_fence();
+  }
+};
+
+// Which tensor-map coordinates a CTA reads: its query tile, query head, KV head and batch.
+struct TileCoord {
+  int m0, head, head_kv, batch;
+};
+
+template <class Traits>
+struct ProducerSm90 {
+  // Loads a [rows, head_dim] tile starting at sequence position `row0` as head_dim / 64 boxes.
+  static __device__ __forceinline__ void load_tile(uint32_t dst, uint32_t col_block_bytes, const CUtensorMap* map,
+                                                   uint32_t bar, int row0, int head, int batch) {
+#pragma unroll
+    for (int c = 0; c < Traits::kColBlocks; ++c) {
+      sm90::tma_load_4d(dst + c * col_block_bytes, map, bar, c * Traits::kBoxCols, row0, head, batch);
+    }
+  }
+
+  static __device__ void run(const SmemSm90<Traits>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k,
+                             const CUtensorMap* tm_v, const TileCoord& tc, int n_tiles) {
+    sm90::tma_prefetch_descriptor(tm_q);
+    sm90::tma_prefetch_descriptor(tm_k);
+    sm90::tma_prefetch_descriptor(tm_v);
+    sm90::mbar_arrive_expect_tx(sm.q_full(), Traits::kQBytes);
+    load_tile(sm.q(), Traits::kQColBlockBytes, tm_q, sm.q_full(), tc.m0, tc.head, tc.batch);
+    for (int n = 0; n < n_tiles; ++n) {
+      const int s = n % Traits::kStages;
+      const int use = n / Traits::kStages;  // how many times buffer s was filled before
+      const int row0 = n * Traits::kBlockN;
+      if (use > 0) sm90::mbar_wait(sm.k_empty(s), (use - 1) & 1);
+      sm90::mbar_arrive_expect_tx(sm.k_full(s), Traits::kKVBytes);
+      load_tile(sm.k(s), Traits::kKVColBlockBytes, tm_k, sm.k_full(s), row0, tc.head_kv, tc.batch);
+      if (use > 0) sm90::mbar_wait(sm.v_empty(s), (use - 1) & 1);
+      sm90::mbar_arrive_expect_tx(sm.v_full(s), Traits::kKVBytes);
+      load_tile(sm.v(s), Traits::kKVColBlockBytes, tm_v, sm.v_full(s), row0, tc.head_kv, tc.batch);
+    }
+  }
+};
+
+template <class Traits>
+struct ConsumerSm90 {
+  using T = typename Traits::Element;
+  static constexpr int kNBlocksS = Traits::kBlockN / 8;
+  static constexpr int kNBlocksO = Traits::kHeadDim / 8;
+
+  // S = Q·Kᵀ for this warpgroup's 64 rows; K-major operands, 16 columns of head_dim per wgmma.
+  static __device__ __forceinline__ void qk(float (&s)[kNBlocksS][4], uint32_t q_rows, uint32_t k_tile) {
+    sm90::wgmma_fence();
+#pragma unroll
+    for (int j = 0; j < Traits::kHeadDim / 16; ++j) {
+      const uint32_t col = (j % 4) * 32;  // bytes into the 128-byte row
+      const uint64_t da = sm90::smem_desc_sw128(q_rows + (j / 4) * Traits::kQColBlockBytes + col, 16, 1024);
+      const uint64_t db = sm90::smem_desc_sw128(k_tile + (j / 4) * Traits::kKVColBlockBytes + col, 16, 1024);
+      sm90::wgmma_ss_m64n128<T>(s, da, db, j > 0);
+    }
+    sm90::wgmma_commit();
+    sm90::wgmma_wait<0>();
+    sm90::fence_registers(s);
+  }
+
+  // O += P·V; P is this warpgroup's probabilities as packed A fragments, V N-major: 16 keys
+  // (2048 bytes of the tile) per wgmma, head_dim's 64-column blocks kVColBlockBytes apart.
+  static __device__ __forceinline__ void pv(float (&o)[kNBlocksO][4], const uint32_t (&p)[Traits::kBlockN / 16][4],
+                                            uint32_t v_tile) {
+    sm90::fence_registers(o);
+    sm90::wgmma_fence();
+#pragma unroll
+    for (int j = 0; j < Traits::kBlockN / 16; ++j) {
+      const uint64_t db = sm90::smem_desc_sw128(v_tile + j * 16 * Traits::kRowBytes, Traits::kKVColBlockBytes, 1024);
+      if constexpr (Traits::kHeadDim == 128) {
+        sm90::wgmma_rs_m64n128<T>(o, p[j], db);
+      } else {
+        sm90::wgmma_rs_m64n64<T>(o, p[j], db);
+      }
+    }
+    sm90::wgmma_commit();
+    sm90::wgmma_wait<0>();
+    sm90::fence_registers(o);
+  }
+
+  // Signals the producer that this warp no longer reads a buffer.
+  static __device__ __forceinline__ void release(uint32_t empty_bar) {
+    __syncwarp();
+    if (threadIdx.x % 32 == 0) sm90::mbar_arrive(empty_bar);
+  }
+};
+
+}  // namespace dattn::cuda::fa_sm90

@@ -1,0 +1,27 @@
+// What the sm90 fa kernel reads besides its tensor maps: the output (written with plain
+// stores), the LSE, sizes and the softmax constant. Q, K and V are reached only through TMA.
+#pragma once
+
+#include <cuda.h>
+
+#include <cstdint>
+
+namespace dattn::cuda::fa_sm90 {
+
+struct ParamsSm90 {
+  void* out;
+  float* lse;  // nullptr = not requested
+  int64_t out_stride_b, out_stride_h, out_stride_s;
+  int64_t lse_stride_b, lse_stride_h;
+  int32_t group;  // heads_q / heads_kv: query head h reads kv head h / group
+  int32_t seq_q, seq_kv;
+  float scale_log2;  // sm_scale * log2(e), folded into each exp2's FMA
+  int32_t causal;    // bottom-right aligned: query i sees keys j <= i + seq_kv - seq_q
+};
+
+// The three TMA descriptors; passed by value as __grid_constant__ kernel parameters.
+struct TensorMaps {
+  CUtensorMap q, k, v;
+};
+
+}  // namespace dattn::cuda::fa_sm90

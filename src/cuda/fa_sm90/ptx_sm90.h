@@ -1,0 +1,126 @@
+// Tiny named wrappers over the Hopper instructions the sm90 fa kernel uses: mbarriers, TMA
+// (cp.async.bulk.tensor), wgmma's fence/commit/wait and shared-memory descriptors, and
+// setmaxnreg. Bodies are empty outside sm_90a, where the kernel is never launched.
+#pragma once
+
+#include <cuda.h>
+
+#include <cstdint>
+
+namespace dattn::cuda::sm90 {
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define DATTN_SM90_ASM(...) asm volatile(__VA_ARGS__)
+#else
+#define DATTN_SM90_ASM(...) \
+  do {                      \
+  } while (0)
+#endif
+
+__device__ __forceinline__ uint32_t smem_u32(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// ---- mbarrier -------------------------------------------------------------------------
+
+__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t arrivals) {
+  DATTN_SM90_ASM("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(arrivals));
+}
+
+// Makes the initialized barriers visible to the copy engine (the async proxy) as well.
+__device__ __forceinline__ void mbar_init_fence() {
+  DATTN_SM90_ASM("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+}
+
+// One arrival that also announces `bytes` that TMA copies will deliver to this phase.
+__device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t bar, uint32_t bytes) {
+  DATTN_SM90_ASM("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes)
+                 : "memory");
+}
+
+__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
+  DATTN_SM90_ASM("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
+}
+
+// Blocks until the barrier's phase with this parity has completed.
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+  DATTN_SM90_ASM(
+      "{\n"
+      ".reg .pred done;\n"
+      "WAIT_%=:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      "@!done bra WAIT_%=;\n"
+      "}\n" ::"r"(bar),
+      "r"(parity)
+      : "memory");
+}
+
+// ---- TMA ------------------------------------------------------------------------------
+
+__device__ __forceinline__ void tma_prefetch_descriptor(const CUtensorMap* map) {
+  DATTN_SM90_ASM("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(map)) : "memory");
+}
+
+// Copies the box at coordinates (c0 innermost .. c3) of a 4-D tensor map into shared memory;
+// completion is counted in bytes on `bar`. Out-of-range elements arrive as zeros.
+__device__ __forceinline__ void tma_load_4d(uint32_t dst, const CUtensorMap* map, uint32_t bar, int c0,
+                                            int c1, int c2, int c3) {
+  DATTN_SM90_ASM(
+      "cp.async.bulk.tensor.4d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%3, %4, "
+      "%5, %6}], [%2];\n" ::"r"(dst),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(bar), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
+      : "memory");
+}
+
+// ---- wgmma ----------------------------------------------------------------------------
+
+// Orders earlier register writes (accumulators, A fragments) before the next wgmma reads them.
+__device__ __forceinline__ void wgmma_fence() { DATTN_SM90_ASM("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() {
+  DATTN_SM90_ASM("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void wgmma_wait() {
+  DATTN_SM90_ASM("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+}
+
+// Keeps the compiler from moving accumulator reads or writes across an in-flight wgmma.
+template <int R, int C>
+__device__ __forceinline__ void fence_registers(float (&d)[R][C]) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) {
+#pragma unroll
+    for (int j = 0; j < C; ++j) asm volatile("" : "+f"(d[i][j])::"memory");
+  }
+}
+
+// Shared-memory matrix descriptor for a tile that TMA wrote with 128-byte swizzling: rows of
+// 128 bytes, 8-row atoms of 1024 bytes. `leading_bytes` matters only for N-major operands
+// (the distance between 64-element column blocks); `stride_bytes` is between 8-row atoms.
+__device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t leading_bytes,
+                                                    uint32_t stride_bytes) {
+  uint64_t d = 0;
+  d |= static_cast<uint64_t>((addr & 0x3FFFF) >> 4);
+  d |= static_cast<uint64_t>((leading_bytes & 0x3FFFF) >> 4) << 16;
+  d |= static_cast<uint64_t>((stride_bytes & 0x3FFFF) >> 4) << 32;
+  d |= 1ull << 62;  // layout type 1: 128-byte swizzle
+  return d;
+}
+
+// ---- registers ------------------------------------------------------------------------
+
+template <int N>
+__device__ __forceinline__ void regs_release() {
+  DATTN_SM90_ASM("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(N));
+}
+template <int N>
+__device__ __forceinline__ void regs_claim() {
+  DATTN_SM90_ASM("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(N));
+}
+
+// Named barrier among the `threads` threads of the consumer warpgroups (id 0 is __syncthreads).
+__device__ __forceinline__ void named_barrier_sync(int id, int threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
+}  // namespace dattn::cuda::sm90

@@ -1,0 +1,59 @@
+// Online softmax over the two query rows a thread holds in an m64nN wgmma accumulator (rows
+// g and g+8 of its warp's 16; a row is spread over the 4 lanes of a quad). Scores stay raw:
+// sm_scale * log2(e) is folded into the FMA before each exp2, so no pass multiplies S.
+#pragma once
+
+#include <cmath>
+
+namespace dattn::cuda::fa_sm90 {
+
+template <int kNBlocksS, int kNBlocksO>
+struct OnlineSoftmaxSm90 {
+  float row_max[2] = {-INFINITY, -INFINITY};  // raw (unscaled) running max
+  float row_sum[2] = {0.0f, 0.0f};            // per-thread partial sums, reduced in finalize()
+
+  // Turns raw scores s into unnormalized probabilities in place and rescales o.
+  __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&o)[kNBlocksO][4],
+                                         float scale_log2) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = row_max[r];
+#pragma unroll
+      for (int i = 0; i < kNBlocksS; ++i) mx = fmaxf(mx, fmaxf(s[i][2 * r], s[i][2 * r + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      // A row without a visible key so far has max -inf; using 0 keeps exp2 at 0, not NaN.
+      const float base = mx == -INFINITY ? 0.0f : mx * scale_log2;
+      const float alpha = exp2f(row_max[r] * scale_log2 - base);
+      row_max[r] = mx;
+      float sum = 0.0f;
+#pragma unroll
+      for (int i = 0; i < kNBlocksS; ++i) {
+        s[i][2 * r] = exp2f(fmaf(s[i][2 * r], scale_log2, -base));
+        s[i][2 * r + 1] = exp2f(fmaf(s[i][2 * r + 1], scale_log2, -base));
+        sum += s[i][2 * r] + s[i][2 * r + 1];
+      }
+      row_sum[r] = row_sum[r] * alpha + sum;
+#pragma unroll
+      for (int i = 0; i < kNBlocksO; ++i) {
+        o[i][2 * r] *= alpha;
+        o[i][2 * r + 1] *= alpha;
+      }
+    }
+  }
+
+  // Completes the row sums; gives 1/sum per row (0 for a row without keys) and the
+  // natural-log LSE (-inf for a row without keys).
+  __device__ __forceinline__ void finalize(float (&inv_sum)[2], float (&lse)[2], float scale_log2) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float l = row_sum[r];
+      l += __shfl_xor_sync(0xffffffffu, l, 1);
+      l += __shfl_xor_sync(0xffffffffu, l, 2);
+      inv_sum[r] = l > 0.0f ? 1.0f / l : 0.0f;
+      lse[r] = l > 0.0f ? (row_max[r] * scale_log2 + log2f(l)) * 0.69314718055994531f : -INFINITY;
+    }
+  }
+};
+
+}  // namespace dattn::cuda::fa_sm90
