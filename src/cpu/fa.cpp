@@ -30,6 +30,7 @@ constexpr float kLn2 = 0.6931471805599453f;
 DATTN_CPU_CLONES void online_softmax_row(float* s, int64_t n, int64_t limit, float& m, float& l,
                                          float* o, int64_t d) {
   float block_max = kNegInf;
+#pragma omp simd reduction(max : block_max)
   for (int64_t j = 0; j < limit; ++j) block_max = std::max(block_max, s[j]);
   const float m_new = std::max(m, block_max);
   if (m_new == kNegInf) {  // nothing visible yet: the row stays empty
@@ -40,11 +41,11 @@ DATTN_CPU_CLONES void online_softmax_row(float* s, int64_t n, int64_t limit, flo
   const float alpha = fast_exp2(m - m_new);
   float sum = 0;
 #pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < n; ++j) {
-    const float e = j < limit ? fast_exp2(s[j] - m_new) : 0.0f;
-    s[j] = e;
-    sum += e;
+  for (int64_t j = 0; j < limit; ++j) {
+    s[j] = fast_exp2(s[j] - m_new);
+    sum += s[j];
   }
+  std::fill(s + limit, s + n, 0.0f);
   l = l * alpha + sum;
   m = m_new;
 #pragma omp simd

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "core/sage_contract.h"
 #include "cpu/convert.h"
 #include "cpu/rows.h"
+#include "cpu/simd.h"
 #include "dattn/types.h"
 
 namespace dattn::cpu {
@@ -20,56 +20,33 @@ DType dtype_of(const dattn_problem& p) { return static_cast<DType>(p.dtype); }
 
 // Symmetric INT8 of `n` values with one scale: round_half_even(x * (127 / amax)).
 // Returns amax / 127 (0 for an all-zero block, whose codes are then 0).
-float quantize_block_int8(const float* x, int64_t n, int8_t* codes) {
+DATTN_CPU_CLONES float quantize_block_int8(const float* x, int64_t n, int8_t* codes) {
   float amax = 0;
+#pragma omp simd reduction(max : amax)
   for (int64_t i = 0; i < n; ++i) amax = std::max(amax, std::abs(x[i]));
   if (amax == 0) {
     std::fill(codes, codes + n, int8_t{0});
     return 0;
   }
   const float inv = dattn::sage::kInt8Max / amax;
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
-    // nearbyint rounds half to even in the default rounding mode; the clamp only guards
-    // against amax * (127 / amax) landing a hair above 127.5, which fp32 cannot produce
-    // but costs nothing to rule out.
-    const float r = std::nearbyint(x[i] * inv);
+    // |x * inv| <= 127 (+ rounding), and adding then subtracting 1.5 * 2^23 rounds it to
+    // the nearest integer, half to even, like nearbyint but without a libm call. The clamp
+    // guards against x * inv landing a hair above 127.5, which fp32 cannot produce but
+    // costs nothing to rule out.
+    const float r = (x[i] * inv + 12582912.0f) - 12582912.0f;
     codes[i] = static_cast<int8_t>(std::clamp(r, -dattn::sage::kInt8Max, dattn::sage::kInt8Max));
   }
   return amax / dattn::sage::kInt8Max;
 }
 
+DATTN_CPU_CLONES void encode_fp8_row(const float* v, const float* scale, int64_t n, uint8_t* codes) {
+#pragma omp simd
+  for (int64_t c = 0; c < n; ++c) codes[c] = scale[c] == 0 ? uint8_t{0} : e4m3_encode(v[c] / scale[c]);
+}
+
 }  // namespace
-
-uint8_t e4m3_encode(float x) {
-  if (std::isnan(x)) return 0x7f;
-  const uint8_t sign = std::signbit(x) ? 0x80 : 0x00;
-  const float a = std::abs(x);
-  if (a >= dattn::sage::kFp8Max) return sign | 0x7e;  // satfinite; 448 itself is 0x7e
-  if (a < 0x1p-6f) {
-    // Subnormals are m * 2^-9; m = 8 is the smallest normal, whose code is also 8.
-    return sign | static_cast<uint8_t>(std::nearbyint(a * 512.0f));
-  }
-  int e = 0;
-  const float frac = std::frexp(a, &e);  // a = frac * 2^e, frac in [0.5, 1)
-  // Mantissa with 3 fraction bits: in [8, 16]; 16 means rounding carried into the exponent.
-  int m = static_cast<int>(std::nearbyint(frac * 16.0f));
-  int exponent = e - 1;
-  if (m == 16) {
-    m = 8;
-    ++exponent;
-  }
-  const int code = ((exponent + 7) << 3) | (m - 8);
-  return sign | static_cast<uint8_t>(std::min(code, 0x7e));
-}
-
-float e4m3_decode(uint8_t code) {
-  const float sign = (code & 0x80) ? -1.0f : 1.0f;
-  const int e = (code >> 3) & 0xf;
-  const int m = code & 0x7;
-  if (e == 0xf && m == 0x7) return std::numeric_limits<float>::quiet_NaN();
-  if (e == 0) return sign * std::ldexp(static_cast<float>(m), -9);
-  return sign * std::ldexp(static_cast<float>(8 + m), e - 10);
-}
 
 void sage_k_mean(const dattn_problem& p, float* k_mean) {
   const int64_t d = p.head_dim;
@@ -145,10 +122,7 @@ void sage_quantize_v_fp8(const dattn_problem& p, uint8_t* v_fp8, float* v_scale)
       for (int64_t c = 0; c < d; ++c) scale[c] = amax[c] / dattn::sage::kFp8Max;
       for (int64_t s = 0; s < p.seq_kv; ++s) {
         load_rows(p.v, dtype_of(p), b, h, s, 1, d, 1.0f, row.data());
-        uint8_t* codes = v_fp8 + (bh * p.seq_kv + s) * d;
-        for (int64_t c = 0; c < d; ++c) {
-          codes[c] = scale[c] == 0 ? uint8_t{0} : e4m3_encode(row[c] / scale[c]);
-        }
+        encode_fp8_row(row.data(), scale, d, v_fp8 + (bh * p.seq_kv + s) * d);
       }
     }
   }

@@ -30,8 +30,8 @@ namespace dattn::cpu {
 // e4m3 (the "fn" variant of the OCP FP8 spec: bias 7, no infinities, max 448, NaN = S.1111.111)
 // Encoding rounds to nearest even and saturates to +-448 (satfinite), inf included; NaN
 // encodes as 0x7f.
-uint8_t e4m3_encode(float x);
-float e4m3_decode(uint8_t code);
+inline uint8_t e4m3_encode(float x);
+inline float e4m3_decode(uint8_t code);
 
 // The value e4m3_decode(e4m3_encode(x)) for any non-NaN x, in straight-line arithmetic that
 // vectorizes: what sage_attn rounds P with. NaN stays NaN.

@@ -1,4 +1,5 @@
-// Inline bodies of the element roundings declared in quant.h (they sit in hot loops).
+// Inline bodies of the e4m3 / fp16 element functions declared in quant.h: straight-line
+// arithmetic, so that the loops over them (P in the softmax, V in the quantizer) vectorize.
 #pragma once
 
 #include <bit>
@@ -20,6 +21,32 @@ inline float e4m3_round(float x) {
   float r = mag < 0x1p-6f ? subnormal : normal;
   r = r > 448.0f ? 448.0f : r;  // satfinite, inf included
   r = mag == mag ? r : mag;      // NaN stays NaN (its payload could round to inf above)
+  return std::bit_cast<float>(std::bit_cast<uint32_t>(r) | sign);
+}
+
+inline uint8_t e4m3_encode(float x) {
+  const float r = e4m3_round(x);  // the value the code must hold: exact in e4m3
+  const uint32_t u = std::bit_cast<uint32_t>(r);
+  const uint32_t a = u & 0x7fffffffu;
+  const float mag = std::bit_cast<float>(a);
+  // Normal: rebias the exponent (127 -> 7) and keep the 3 mantissa bits.
+  const uint32_t normal = (((a >> 23) - 120u) << 3) | ((a >> 20) & 7u);
+  // Subnormal: r = m * 2^-9 exactly, and the code is m (m = 8 would be the smallest
+  // normal, whose code is also 8).
+  const uint32_t subnormal = static_cast<uint32_t>(mag * 512.0f);
+  uint32_t code = mag < 0x1p-6f ? subnormal : normal;
+  code = mag == mag ? code : 0x7fu;
+  return static_cast<uint8_t>(code | ((u >> 24) & 0x80u));
+}
+
+inline float e4m3_decode(uint8_t code) {
+  const uint32_t c = code;
+  const uint32_t sign = (c & 0x80u) << 24;
+  const uint32_t e = (c >> 3) & 0xfu, m = c & 7u;
+  const float normal = std::bit_cast<float>(((e + 120u) << 23) | (m << 20));
+  const float subnormal = static_cast<float>(m) * 0x1p-9f;
+  float r = e == 0 ? subnormal : normal;
+  r = (c & 0x7fu) == 0x7fu ? std::bit_cast<float>(0x7fc00000u) : r;
   return std::bit_cast<float>(std::bit_cast<uint32_t>(r) | sign);
 }
 

@@ -33,25 +33,47 @@ constexpr float kLn2 = 0.6931471805599453f;
 DATTN_CPU_CLONES void softmax_row(const int32_t* dots, float scale, int64_t n, int64_t limit,
                                   bool fp8, float& m, float& l, float* p, float* o, int64_t d) {
   float block_max = kNegInf;
-  for (int64_t t = 0; t < limit; ++t) block_max = std::max(block_max, static_cast<float>(dots[t]) * scale);
+#pragma omp simd reduction(max : block_max)
+  for (int64_t t = 0; t < limit; ++t) {
+    p[t] = static_cast<float>(dots[t]) * scale;
+    block_max = std::max(block_max, p[t]);
+  }
   const float m_new = std::max(m, block_max);
   if (m_new == kNegInf) {
     std::fill(p, p + n, 0.0f);
     return;
   }
   const float alpha = fast_exp2(m - m_new);  // 0 while the row was empty (m = -inf)
-  const float offset = fp8 ? kLog2Fp8Max : 0.0f;
+  const float shift = m_new - (fp8 ? kLog2Fp8Max : 0.0f);
   float sum = 0;
 #pragma omp simd reduction(+ : sum)
-  for (int64_t t = 0; t < n; ++t) {
-    const float e = t < limit ? fast_exp2(static_cast<float>(dots[t]) * scale - m_new + offset) : 0.0f;
-    sum += e;
-    p[t] = fp8 ? e4m3_round(e) : f16_round(e);
+  for (int64_t t = 0; t < limit; ++t) {
+    p[t] = fast_exp2(p[t] - shift);
+    sum += p[t];
+  }
+  std::fill(p + limit, p + n, 0.0f);
+  // The row sum above used the unrounded values; P V uses the rounded ones.
+  if (fp8) {
+#pragma omp simd
+    for (int64_t t = 0; t < limit; ++t) p[t] = e4m3_round(p[t]);
+  } else {
+#pragma omp simd
+    for (int64_t t = 0; t < limit; ++t) p[t] = f16_round(p[t]);
   }
   l = l * alpha + sum;
   m = m_new;
 #pragma omp simd
   for (int64_t c = 0; c < d; ++c) o[c] *= alpha;
+}
+
+DATTN_CPU_CLONES void decode_fp8(const uint8_t* codes, int64_t n, float* out) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) out[i] = e4m3_decode(codes[i]);
+}
+
+DATTN_CPU_CLONES void decode_f16(const uint16_t* codes, int64_t n, float* out) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) out[i] = half_to_float(codes[i]);
 }
 
 // Operands shared by all tasks, laid out for the inner loop once per call.
@@ -76,12 +98,15 @@ Prepared prepare(const dattn_problem& p, const SageQuantized& z, QkPath path) {
                    w.k_packed.data() + i * kKv * d / 4, w.k_bias.data() + i * kKv);
     }
   }
-  const int64_t elements = heads * p.seq_kv * d;
-  w.v.resize(static_cast<size_t>(elements));
-  const bool fp8 = sage_pv_is_fp8(p);
+  w.v.resize(static_cast<size_t>(heads * p.seq_kv * d));
+  const int64_t row = p.seq_kv * d;
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < elements; ++i) {
-    w.v[i] = fp8 ? e4m3_decode(z.v_fp8[i]) : half_to_float(z.v_f16[i]);
+  for (int64_t bh = 0; bh < heads; ++bh) {
+    if (sage_pv_is_fp8(p)) {
+      decode_fp8(z.v_fp8.data() + bh * row, row, w.v.data() + bh * row);
+    } else {
+      decode_f16(z.v_f16.data() + bh * row, row, w.v.data() + bh * row);
+    }
   }
   return w;
 }

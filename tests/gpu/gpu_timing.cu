@@ -65,11 +65,10 @@ int main() {
   // BMxBN wW mtM mbB: block_m x block_n, warps, 16-row tiles per warp, min blocks per SM.
   const Variant variants[] = {
       {"D128 default", 128, dattn::cuda::flash::run_fa_fwd<128, __nv_bfloat16>},
+      {"D128 128x64 w4 mt2 mb2", 128, launch<128, 128, 64, 4, 2, 2>},
       {"D128 128x64 w8 mt1 mb2", 128, launch<128, 128, 64, 8, 1, 2>},
-      {"D128 128x32 w4 mt2 mb2", 128, launch<128, 128, 32, 4, 2, 2>},
       {"D64 default", 64, dattn::cuda::flash::run_fa_fwd<64, __nv_bfloat16>},
       {"D64 128x64 w8 mt1 mb2", 64, launch<64, 128, 64, 8, 1, 2>},
-      {"D64 128x64 w4 mt2 mb2", 64, launch<64, 128, 64, 4, 2, 2>},
   };
   cudaDeviceProp prop{};
   DATTN_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));

@@ -39,7 +39,9 @@ step configure build 120 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYP
 [ -x "$build/dattn_gpu_tests" ] || { tail -40 "$out/build.log"; printf '%s\n' "${summary[@]}"; exit 1; }
 
 step tests tests 150 "$build/dattn_gpu_tests"
-step memcheck memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 99 \
+# API errors are not reported: some tests provoke them on purpose (a bad device ordinal) to
+# check the module's messages; every other API call is checked by the code itself.
+step memcheck memcheck 150 compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 99 \
   "$build/dattn_gpu_tests" --gtest_filter="$small"
 step racecheck racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 99 \
   "$build/dattn_gpu_tests" --gtest_filter="$race_small"

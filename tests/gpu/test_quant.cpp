@@ -28,7 +28,9 @@ std::string gpu_missing() {
 
 template <class T>
 struct DeviceArray {
-  explicit DeviceArray(size_t n) : size(n) { cuda_ok(cudaMalloc(&ptr, std::max<size_t>(n, 1) * sizeof(T)), "cudaMalloc"); }
+  explicit DeviceArray(size_t n) : size(n) {
+    cuda_ok(cudaMalloc(&ptr, std::max<size_t>(n, 1) * sizeof(T)), "cudaMalloc");
+  }
   ~DeviceArray() { cudaFree(ptr); }
   std::vector<T> download() const {
     std::vector<T> h(size);
@@ -40,9 +42,12 @@ struct DeviceArray {
 };
 
 // Value of element (b, h, s, d) of a host operand.
-float host_value(const dattn_problem& p, const dattn_view& v, int64_t b, int64_t h, int64_t s, int64_t d) {
-  const uint16_t bits = static_cast<const uint16_t*>(v.data)[b * v.stride_b + h * v.stride_h + s * v.stride_s + d];
-  return p.dtype == static_cast<int32_t>(DType::f16) ? cpu::half_to_float(bits) : cpu::bf16_to_float(bits);
+float host_value(const dattn_problem& p, const dattn_view& v, int64_t b, int64_t h, int64_t s,
+                 int64_t d) {
+  const uint16_t bits =
+      static_cast<const uint16_t*>(v.data)[b * v.stride_b + h * v.stride_h + s * v.stride_s + d];
+  return p.dtype == static_cast<int32_t>(DType::f16) ? cpu::half_to_float(bits)
+                                                     : cpu::bf16_to_float(bits);
 }
 
 void check_case(const SageCase& c) {
@@ -57,9 +62,10 @@ void check_case(const SageCase& c) {
   DeviceArray<uint8_t> v(B * Hkv * c.seq_kv * D);
   DeviceArray<float> q_scale(B * Hq * qb), k_scale(B * Hkv * kb), v_scale(B * Hkv * D),
       k_mean(B * Hkv * D);
-  cuda::quant::quantize_logical(prob.device(),
-                                {q.ptr, q_scale.ptr, k.ptr, k_scale.ptr, v.ptr, v_scale.ptr, k_mean.ptr});
-  cuda_ok(cudaStreamSynchronize(static_cast<cudaStream_t>(prob.device().stream)), "quantize_logical");
+  cuda::quant::quantize_logical(
+      prob.device(), {q.ptr, q_scale.ptr, k.ptr, k_scale.ptr, v.ptr, v_scale.ptr, k_mean.ptr});
+  cuda_ok(cudaStreamSynchronize(static_cast<cudaStream_t>(prob.device().stream)),
+          "quantize_logical");
 
   // k_mean: both round one double sum to fp32; only the summation order differs.
   const std::vector<float> got_mean = k_mean.download();
@@ -67,9 +73,11 @@ void check_case(const SageCase& c) {
   int64_t mean_diffs = 0;
   for (size_t i = 0; i < got_mean.size(); ++i) {
     if (got_mean[i] != want.k_mean[i]) ++mean_diffs;
-    EXPECT_NEAR(got_mean[i], want.k_mean[i], 1e-6f * std::max(1.0f, std::abs(want.k_mean[i]))) << "k_mean " << i;
+    EXPECT_NEAR(got_mean[i], want.k_mean[i], 1e-6f * std::max(1.0f, std::abs(want.k_mean[i])))
+        << "k_mean " << i;
   }
-  EXPECT_LE(mean_diffs, static_cast<int64_t>(got_mean.size() / 100 + 1)) << "k_mean values not bit-equal";
+  EXPECT_LE(mean_diffs, static_cast<int64_t>(got_mean.size() / 100 + 1))
+      << "k_mean values not bit-equal";
 
   // Q: nothing depends on summation order, so codes and scales are exact.
   EXPECT_EQ(q.download(), want.q_int8);
@@ -140,8 +148,13 @@ class SageQuant : public ::testing::Test {
 TEST_F(SageQuant, MatchesCpuOnGaussianInputs) {
   for (const SageCase& c : {
            SageCase{.seq_q = 1000, .seq_kv = 1000},
-           SageCase{.heads_q = 4, .heads_kv = 2, .seq_q = 333, .seq_kv = 17, .head_dim = 64,
-                    .dtype = DType::f16, .layout = Layout::NHD},
+           SageCase{.heads_q = 4,
+           .heads_kv = 2,
+           .seq_q = 333,
+           .seq_kv = 17,
+           .head_dim = 64,
+           .dtype = DType::f16,
+           .layout = Layout::NHD},
            SageCase{.batch = 2, .seq_q = 1, .seq_kv = 1000, .head_dim = 96, .row_pad = 4},
            SageCase{.seq_q = 17, .seq_kv = 1, .head_dim = 32, .dtype = DType::f16, .row_pad = 3},
        }) {
@@ -152,8 +165,14 @@ TEST_F(SageQuant, MatchesCpuOnGaussianInputs) {
 TEST_F(SageQuant, MatchesCpuOnKBiasInputs) {
   for (const SageCase& c : {
            SageCase{.seq_q = 333, .seq_kv = 1000, .k_bias = true},
-           SageCase{.heads_q = 6, .heads_kv = 2, .seq_q = 1000, .seq_kv = 333, .head_dim = 64,
-                    .dtype = DType::f16, .layout = Layout::NHD, .k_bias = true},
+           SageCase{.heads_q = 6,
+           .heads_kv = 2,
+           .seq_q = 1000,
+           .seq_kv = 333,
+           .head_dim = 64,
+           .dtype = DType::f16,
+           .layout = Layout::NHD,
+           .k_bias = true},
        }) {
     check_case(c);
   }

@@ -16,19 +16,25 @@
 namespace dattn::sage_test {
 namespace {
 
-// DESIGN.md: the algorithm's own error, measured for SageAttention 2.2 at D = 128.
+// DESIGN.md: the algorithm's own error, measured for SageAttention 2.2 at D = 128. It sits
+// within 1e-4 of cosine of the fp8 bound, and the metrics of a small output scatter more than
+// that (V's per-channel scale error is shared by all rows of a head), so every case below has
+// at least 16 (batch, head) pairs or hundreds of rows per head.
 struct Bounds {
   double cosine, rel_l1;
 };
 Bounds design_bounds(SagePV pv) {
   return pv == SagePV::fp8 ? Bounds{0.9992, 0.04} : Bounds{0.9996, 0.025};
 }
-// LSE is computed from fp32 P; what remains is the INT8 score error, a few thousandths of a
-// nat even on K-bias inputs.
-constexpr double kLseVsReference = 0.05;
+// LSE is computed from fp32 P; what remains is the INT8 Q·K error of the dominant scores, a
+// max over every row. Measured on an H100: up to 0.027 nat on Gaussian inputs and 0.07 on
+// K-bias ones (Q × 2 doubles Q's INT8 step), with the CPU sage_attn within 3e-5 of the GPU,
+// so this is the algorithm's error; the bound leaves 2x room over the worst seen.
+constexpr double kLseVsReference = 0.15;
 // Against the CPU sage_attn only the summation order, exp2's last bits and the ties those
-// flip in e4m3 / output rounding differ.
-constexpr double kRelL1VsCpu = 2e-3;
+// flip in e4m3 / output rounding differ: measured rel L1 <= 3.1e-6 and LSE <= 3.1e-5 on an
+// H100, so 100x of headroom still catches any real divergence (a wrong tile is >= 1e-2).
+constexpr double kRelL1VsCpu = 3e-4;
 constexpr double kLseVsCpu = 1e-3;
 
 class Sage : public ::testing::Test {
@@ -94,44 +100,82 @@ void check_both(const SageCase& base, const Sage& t) {
 }
 
 TEST_F(Sage, GaussianHeadDim128) {
-  check_both({.seq_q = 1000, .seq_kv = 1000}, *this);
-  check_both({.seq_q = 1000, .seq_kv = 1000, .dtype = DType::f16, .layout = Layout::NHD}, *this);
+  check_both({.heads_q = 4, .heads_kv = 4, .seq_q = 1000, .seq_kv = 1000}, *this);
+  check_both({.heads_q = 4,
+              .heads_kv = 4,
+              .seq_q = 1000,
+              .seq_kv = 1000,
+              .dtype = DType::f16,
+              .layout = Layout::NHD},
+             *this);
 }
 
 TEST_F(Sage, KBiasHeadDim128) {
   check_both({.seq_q = 1000, .seq_kv = 1000, .k_bias = true}, *this);
-  check_both({.batch = 2, .heads_q = 6, .heads_kv = 2, .seq_q = 333, .seq_kv = 1000,
-              .causal = true, .k_bias = true},
-             *this);
-}
-
-TEST_F(Sage, HeadDim64GqaCrossAttention) {
-  check_both({.heads_q = 4, .heads_kv = 2, .seq_q = 333, .seq_kv = 1000, .head_dim = 64,
-              .dtype = DType::f16, .layout = Layout::NHD},
-             *this);
-  check_both({.heads_q = 4, .heads_kv = 1, .seq_q = 1000, .seq_kv = 17, .head_dim = 64,
+  check_both({.batch = 2,
+              .heads_q = 6,
+              .heads_kv = 2,
+              .seq_q = 333,
+              .seq_kv = 1000,
+              .causal = true,
               .k_bias = true},
              *this);
 }
 
+TEST_F(Sage, HeadDim64GqaCrossAttention) {
+  check_both({.heads_q = 4,
+              .heads_kv = 2,
+              .seq_q = 333,
+              .seq_kv = 1000,
+              .head_dim = 64,
+              .dtype = DType::f16,
+              .layout = Layout::NHD},
+             *this);
+  check_both(
+      {.heads_q = 4, .heads_kv = 1, .seq_q = 1000, .seq_kv = 17, .head_dim = 64, .k_bias = true},
+      *this);
+}
+
 TEST_F(Sage, PaddedHeadDims) {
   check_both({.seq_q = 333, .seq_kv = 333, .head_dim = 96, .row_pad = 4}, *this);
-  check_both({.seq_q = 17, .seq_kv = 333, .head_dim = 32, .dtype = DType::f16, .causal = true},
+  check_both({.batch = 2,
+              .heads_q = 8,
+              .heads_kv = 4,
+              .seq_q = 17,
+              .seq_kv = 333,
+              .head_dim = 32,
+              .dtype = DType::f16,
+              .causal = true},
              *this);
 }
 
 TEST_F(Sage, OddLengths) {
   check_both({.seq_q = 1, .seq_kv = 1}, *this);
-  check_both({.seq_q = 1, .seq_kv = 1000, .layout = Layout::NHD}, *this);
-  check_both({.seq_q = 17, .seq_kv = 17, .head_dim = 64, .causal = true}, *this);
+  check_both(
+      {.batch = 4, .heads_q = 8, .heads_kv = 8, .seq_q = 1, .seq_kv = 1000, .layout = Layout::NHD},
+      *this);
+  check_both({.batch = 2,
+              .heads_q = 8,
+              .heads_kv = 8,
+              .seq_q = 17,
+              .seq_kv = 17,
+              .head_dim = 64,
+              .causal = true},
+             *this);
 }
 
 TEST_F(Sage, NonContiguousViews) {
   // Odd padding: 2-byte aligned rows, so scalar loads and stores everywhere.
   check_both({.seq_q = 333, .seq_kv = 333, .head_dim = 64, .layout = Layout::NHD, .row_pad = 3},
              *this);
-  check_both({.heads_q = 4, .heads_kv = 2, .seq_q = 100, .seq_kv = 1000, .dtype = DType::f16,
-              .causal = true, .row_pad = 4},
+  check_both({.batch = 2,
+              .heads_q = 8,
+              .heads_kv = 4,
+              .seq_q = 100,
+              .seq_kv = 1000,
+              .dtype = DType::f16,
+              .causal = true,
+              .row_pad = 4},
              *this);
 }
 
@@ -153,7 +197,8 @@ TEST_F(Sage, RepeatedCallsAreIdentical) {
   first.run_gpu();
   const std::vector<double> a = first.out();
   {
-    SageProblem other(big, test::test_seed("big"), static_cast<cudaStream_t>(first.device().stream));
+    SageProblem other(big, test::test_seed("big"),
+                      static_cast<cudaStream_t>(first.device().stream));
     other.run_gpu();
   }
   first.run_gpu();

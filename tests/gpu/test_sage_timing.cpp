@@ -5,10 +5,9 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-#include <cstdint>
-
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -102,12 +101,13 @@ int main() {
     for (dattn::SagePV pv : {dattn::SagePV::fp8, dattn::SagePV::f16}) {
       p.sage_pv = static_cast<int32_t>(pv);
       const float total = median_ms(stream, [&] { dattn::cuda::sage_attn(p); });
-      const dattn::cuda::quant::PackedShape shape = dattn::cuda::quant::packed_shape(p, pv == dattn::SagePV::fp8);
+      const dattn::cuda::quant::PackedShape shape =
+          dattn::cuda::quant::packed_shape(p, pv == dattn::SagePV::fp8);
       const dattn::cuda::quant::Packed buf = dattn::cuda::quant::carve(
           shape, dattn::cuda::workspace(0, stream, dattn::cuda::quant::packed_bytes(shape)));
       const float quant = median_ms(stream, [&] { dattn::cuda::quant::quantize(p, shape, buf); });
-      std::printf("%-28s %-4s %10.3f %10.1f %10.3f\n", sh.name, pv == dattn::SagePV::fp8 ? "fp8" : "f16", total,
-                  flops / total / 1e9, quant);
+      std::printf("%-28s %-4s %10.3f %10.1f %10.3f\n", sh.name,
+                  pv == dattn::SagePV::fp8 ? "fp8" : "f16", total, flops / total / 1e9, quant);
     }
     DATTN_CUDA_CHECK(cudaFree(q));
     DATTN_CUDA_CHECK(cudaFree(k));

@@ -8,7 +8,7 @@
 #include "cuda/common/sm80_ptx.h"
 #include "cuda/fa_sm90/params_sm90.h"
 
-namespace dattn::cuda::fa_sm90 {
+namespace dattn::cuda::flash_sm90 {
 
 template <class Traits>
 struct EpilogueSm90 {
@@ -35,4 +35,4 @@ struct EpilogueSm90 {
   }
 };
 
-}  // namespace dattn::cuda::fa_sm90
+}  // namespace dattn::cuda::flash_sm90

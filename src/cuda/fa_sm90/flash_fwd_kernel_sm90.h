@@ -12,7 +12,7 @@
 #include "cuda/fa_sm90/params_sm90.h"
 #include "cuda/fa_sm90/softmax_sm90.h"
 
-namespace dattn::cuda::fa_sm90 {
+namespace dattn::cuda::flash_sm90 {
 
 // Query tiles go in reverse: under a causal mask the last tiles see the most keys, so
 // starting them first keeps the tail of the grid short.
@@ -114,4 +114,4 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
 #endif
 }
 
-}  // namespace dattn::cuda::fa_sm90
+}  // namespace dattn::cuda::flash_sm90

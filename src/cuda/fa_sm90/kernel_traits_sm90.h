@@ -6,7 +6,7 @@
 
 #include "cuda/fa_sm90/tile_size_sm90.h"
 
-namespace dattn::cuda::fa_sm90 {
+namespace dattn::cuda::flash_sm90 {
 
 template <int kHeadDim_, class T>
 struct KernelTraitsSm90 {
@@ -49,4 +49,4 @@ struct KernelTraitsSm90 {
                 "register file is 64K per SM");
 };
 
-}  // namespace dattn::cuda::fa_sm90
+}  // namespace dattn::cuda::flash_sm90

@@ -12,7 +12,7 @@
 #include "cuda/fa_sm90/ptx_sm90.h"
 #include "cuda/fa_sm90/wgmma_ops.h"
 
-namespace dattn::cuda::fa_sm90 {
+namespace dattn::cuda::flash_sm90 {
 
 // Shared-memory addresses of the tiles and barriers of one CTA.
 template <class Traits>
@@ -127,4 +127,4 @@ struct ConsumerSm90 {
   }
 };
 
-}  // namespace dattn::cuda::fa_sm90
+}  // namespace dattn::cuda::flash_sm90

@@ -3,10 +3,11 @@
 #pragma once
 
 #include <cuda.h>
+#include <cuda_runtime.h>
 
 #include <cstdint>
 
-namespace dattn::cuda::fa_sm90 {
+namespace dattn::cuda::flash_sm90 {
 
 struct ParamsSm90 {
   void* out;
@@ -24,4 +25,15 @@ struct TensorMaps {
   CUtensorMap q, k, v;
 };
 
-}  // namespace dattn::cuda::fa_sm90
+struct GridSize {
+  int seq_q, heads_q, batch;
+};
+
+// Defined in instantiations/*.cu (launch_template_sm90.h), one file per (head_dim, dtype).
+template <int kHeadDim, class T>
+void run_fa_sm90(const TensorMaps& tm, const ParamsSm90& p, GridSize g, cudaStream_t stream);
+// One instantiation's kernel, for asking the runtime whether this build has an image for
+// the device (cudaFuncGetAttributes fails when it has none).
+const void* fa_sm90_probe_kernel();
+
+}  // namespace dattn::cuda::flash_sm90

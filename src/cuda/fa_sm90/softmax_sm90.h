@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-namespace dattn::cuda::fa_sm90 {
+namespace dattn::cuda::flash_sm90 {
 
 template <int kNBlocksS, int kNBlocksO>
 struct OnlineSoftmaxSm90 {
@@ -56,4 +56,4 @@ struct OnlineSoftmaxSm90 {
   }
 };
 
-}  // namespace dattn::cuda::fa_sm90
+}  // namespace dattn::cuda::flash_sm90

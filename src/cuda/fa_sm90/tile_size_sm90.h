@@ -2,7 +2,7 @@
 // Every consumer warpgroup owns 64 query rows (the M of one wgmma), so block_m = 64 * consumers.
 #pragma once
 
-namespace dattn::cuda::fa_sm90 {
+namespace dattn::cuda::flash_sm90 {
 
 struct TileSizeSm90 {
   int block_m;    // query rows per CTA
@@ -22,4 +22,4 @@ constexpr TileSizeSm90 tile_size_sm90(int head_dim) {
   return {0, 0, 0, 0};
 }
 
-}  // namespace dattn::cuda::fa_sm90
+}  // namespace dattn::cuda::flash_sm90

@@ -22,7 +22,8 @@ struct SrcView {
 template <class T>
 __device__ __forceinline__ void load8(const SrcView& v, int64_t b, int64_t h, int64_t s, int c8,
                                       float (&x)[8]) {
-  const T* src = static_cast<const T*>(v.data) + b * v.stride_b + h * v.stride_h + s * v.stride_s + c8;
+  const T* src =
+      static_cast<const T*>(v.data) + b * v.stride_b + h * v.stride_h + s * v.stride_s + c8;
   if (v.vec16) {
     const uint4 u = *reinterpret_cast<const uint4*>(src);
     const T* e = reinterpret_cast<const T*>(&u);
@@ -130,15 +131,15 @@ __global__ void __launch_bounds__(kDp) kv_finalize_kernel(FinalizeParams p) {
 struct Int8Params {
   SrcView src;
   int64_t heads, seq, head_dim;
-  int64_t group;          // heads / heads_kv: the K-mean head of head h is h / group
-  const float* k_mean;    // [B, Hkv, Dp]: subtracted (K) or dotted into q_kmean (Q)
-  bool smooth;            // subtract k_mean (K)
-  float scale_mul;        // sm_scale * log2e (one fp32 product, as the CPU folds it) for Q, 1 for K
+  int64_t group;        // heads / heads_kv: the K-mean head of head h is h / group
+  const float* k_mean;  // [B, Hkv, Dp]: subtracted (K) or dotted into q_kmean (Q)
+  bool smooth;          // subtract k_mean (K)
+  float scale_mul;      // sm_scale * log2e (one fp32 product, as the CPU folds it) for Q, 1 for K
   int8_t* dst;
   int64_t dst_sb, dst_sh, dst_ss, dst_rows, dst_cols;
   float* scale;
   int64_t scale_sb, scale_sh, scale_blocks;
-  float* q_kmean;         // [B, heads, stride q_kmean_sh] or nullptr
+  float* q_kmean;  // [B, heads, stride q_kmean_sh] or nullptr
   int64_t q_kmean_sb, q_kmean_sh;
   float sm_scale;
 };
@@ -196,8 +197,7 @@ __global__ void __launch_bounds__(PackConfig::kThreads) quantize_int8_kernel(Int
   // The contract's formula, operation for operation, so CPU and GPU codes agree.
   const float inv = amax > 0.f ? sage::kInt8Max / amax : 0.f;
   if (threadIdx.x == 0 && blockIdx.x < p.scale_blocks) {
-    p.scale[b * p.scale_sb + h * p.scale_sh + blockIdx.x] =
-        amax / sage::kInt8Max * p.scale_mul;
+    p.scale[b * p.scale_sb + h * p.scale_sh + blockIdx.x] = amax / sage::kInt8Max * p.scale_mul;
   }
   if (c8 >= p.dst_cols) return;
 #pragma unroll

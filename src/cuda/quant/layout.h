@@ -69,7 +69,7 @@ struct Packed {
   void* v;
   float* v_scale;  // nullptr for f16 V
   float* k_mean;
-  float* q_kmean;  // nullptr without LSE
+  float* q_kmean;       // nullptr without LSE
   double* partial_sum;  // [B, Hkv, stats_chunks, Dp] per-chunk K sums
   float* partial_vmax;  // [B, Hkv, stats_chunks, Dp] per-chunk max |V|; nullptr for f16 V
 };

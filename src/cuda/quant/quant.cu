@@ -1,8 +1,6 @@
 // Launchers of the quantization passes: five launches on p.stream (statistics, finalize, Q,
 // K, V). K and V are read twice (statistics first: the K mean and the V amax span every
 // token before any block can be quantized), Q once.
-#include "cuda/quant/quant.h"
-
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include "cuda/common/dispatch.h"
 #include "cuda/common/workspace.h"
 #include "cuda/quant/kernels.cuh"
+#include "cuda/quant/quant.h"
 
 namespace dattn::cuda::quant {
 namespace {
@@ -42,25 +41,26 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
   const auto Hkv = static_cast<unsigned>(s.heads_kv), Hq = static_cast<unsigned>(s.heads_q);
   const SrcView kv = src_view<T>(p.k), vv = src_view<T>(p.v);
 
-  StatsParams st{kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum,
-                 buf.partial_vmax};
-  kv_stats_kernel<T, kDp><<<dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B),
-                            PackConfig::kThreads, 0, stream>>>(st);
+  StatsParams st{
+      kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum, buf.partial_vmax};
+  kv_stats_kernel<T, kDp>
+      <<<dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B), PackConfig::kThreads, 0, stream>>>(
+          st);
   DATTN_CUDA_CHECK_LAUNCH();
 
-  FinalizeParams fin{s.heads_kv, s.seq_kv, s.stats_chunks, buf.partial_sum, buf.partial_vmax,
-                     buf.k_mean, buf.v_scale};
+  FinalizeParams fin{s.heads_kv,       s.seq_kv,   s.stats_chunks, buf.partial_sum,
+                     buf.partial_vmax, buf.k_mean, buf.v_scale};
   kv_finalize_kernel<kDp><<<dim3(Hkv, B), kDp, 0, stream>>>(fin);
   DATTN_CUDA_CHECK_LAUNCH();
 
   t.q.src = src_view<T>(p.q);
-  quantize_int8_kernel<T, kDp><<<dim3(static_cast<unsigned>(t.q_blocks), Hq, B),
-                                 PackConfig::kThreads, 0, stream>>>(t.q);
+  quantize_int8_kernel<T, kDp>
+      <<<dim3(static_cast<unsigned>(t.q_blocks), Hq, B), PackConfig::kThreads, 0, stream>>>(t.q);
   DATTN_CUDA_CHECK_LAUNCH();
 
   t.k.src = kv;
-  quantize_int8_kernel<T, kDp><<<dim3(static_cast<unsigned>(t.k_blocks), Hkv, B),
-                                 PackConfig::kThreads, 0, stream>>>(t.k);
+  quantize_int8_kernel<T, kDp>
+      <<<dim3(static_cast<unsigned>(t.k_blocks), Hkv, B), PackConfig::kThreads, 0, stream>>>(t.k);
   DATTN_CUDA_CHECK_LAUNCH();
 
   t.v.src = vv;
@@ -76,9 +76,8 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
 }
 
 void dispatch(const dattn_problem& p, const PackedShape& s, const Packed& buf, const Targets& t) {
-  DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, {
-    DATTN_DISPATCH_HEAD_DIM(s.dp, kDp, { launch<T, kDp>(p, s, buf, t); });
-  });
+  DATTN_DISPATCH_HALF_DTYPE(
+      p.dtype, T, { DATTN_DISPATCH_HEAD_DIM(s.dp, kDp, { launch<T, kDp>(p, s, buf, t); }); });
 }
 
 // Fields every Q/K target shares, whatever the destination.

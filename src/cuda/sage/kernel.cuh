@@ -37,13 +37,15 @@ __global__ void __launch_bounds__(Traits<kDp, kFp8>::kThreads)
   const int64_t hk = h / (p.heads_q / p.heads_kv);
   const int64_t n_tiles = kv_tiles(p, m0, kCausal);
 
-  const uint8_t* q_g = reinterpret_cast<const uint8_t*>(p.q) + ((b * p.heads_q + h) * p.sq_pad + m0) * kDp;
-  const uint8_t* k_g = reinterpret_cast<const uint8_t*>(p.k) + (b * p.heads_kv + hk) * p.sk_pad * kDp;
-  const uint8_t* v_g = static_cast<const uint8_t*>(p.v) +
-                       (b * p.heads_kv + hk) * p.sk_pad * kDp * (kFp8 ? 1 : 2);
+  const uint8_t* q_g =
+      reinterpret_cast<const uint8_t*>(p.q) + ((b * p.heads_q + h) * p.sq_pad + m0) * kDp;
+  const uint8_t* k_g =
+      reinterpret_cast<const uint8_t*>(p.k) + (b * p.heads_kv + hk) * p.sk_pad * kDp;
+  const uint8_t* v_g =
+      static_cast<const uint8_t*>(p.v) + (b * p.heads_kv + hk) * p.sk_pad * kDp * (kFp8 ? 1 : 2);
   auto load_kv = [&](int64_t n, int stage) {
-    load_tile<Tr::kBlockN, kDp, Tr::kKPitch, Tr::kThreads>(
-        k_smem + stage * Tr::kKBytes, k_g + n * Tr::kBlockN * kDp, kDp);
+    load_tile<Tr::kBlockN, kDp, Tr::kKPitch, Tr::kThreads>(k_smem + stage * Tr::kKBytes,
+                                                           k_g + n * Tr::kBlockN * kDp, kDp);
     if constexpr (kFp8) {
       load_tile<Tr::kVRows, Tr::kVRowBytes, Tr::kVPitch, Tr::kThreads>(
           v_smem + stage * Tr::kVBytes, v_g + n * Tr::kBlockN, p.sk_pad);
@@ -56,9 +58,8 @@ __global__ void __launch_bounds__(Traits<kDp, kFp8>::kThreads)
   WarpState<kDp, kFp8> st;
   st.init();
   const int64_t row0 = m0 + warp * 16 + lane / 4;
-  const float q_scale =
-      p.q_scale[(b * p.heads_q + h) * (p.sq_pad / dattn::sage::kQBlock) +
-                (m0 + warp * 16) / dattn::sage::kQBlock];
+  const float q_scale = p.q_scale[(b * p.heads_q + h) * (p.sq_pad / dattn::sage::kQBlock) +
+                                  (m0 + warp * 16) / dattn::sage::kQBlock];
   const float* k_scale = p.k_scale + (b * p.heads_kv + hk) * (p.sk_pad / dattn::sage::kKBlock);
   const int64_t causal_shift = p.seq_kv - p.seq_q;
 
@@ -83,8 +84,8 @@ __global__ void __launch_bounds__(Traits<kDp, kFp8>::kThreads)
     const int64_t key0 = n * Tr::kBlockN;
     // Only the last tile holds keys past Sk, and only tiles reaching past the diagonal of the
     // block's first row hold keys hidden from some row.
-    const bool need_mask = key0 + Tr::kBlockN > p.seq_kv ||
-                           (kCausal && key0 + Tr::kBlockN - 1 > m0 + causal_shift);
+    const bool need_mask =
+        key0 + Tr::kBlockN > p.seq_kv || (kCausal && key0 + Tr::kBlockN - 1 > m0 + causal_shift);
     float s[Tr::kNTiles][4];
     st.template softmax<kCausal>(acc, q_scale * k_scale[n], need_mask, key0, row0, p.seq_kv,
                                  causal_shift, s);

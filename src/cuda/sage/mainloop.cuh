@@ -35,10 +35,10 @@ __device__ __forceinline__ void load_tile(uint32_t smem, const uint8_t* g, int64
 template <int kDp, bool kFp8>
 struct WarpState {
   using Tr = Traits<kDp, kFp8>;
-  uint32_t q[kDp / 32][4];      // Q fragments, loaded once
-  float o[Tr::kDTiles][4];      // running output (fp8: scaled by 448 / v_scale)
-  float m[2];                   // running row max, log2 units, per row g / g+8
-  float l[2];                   // this thread's share of the running row sum
+  uint32_t q[kDp / 32][4];  // Q fragments, loaded once
+  float o[Tr::kDTiles][4];  // running output (fp8: scaled by 448 / v_scale)
+  float m[2];               // running row max, log2 units, per row g / g+8
+  float l[2];               // this thread's share of the running row sum
 
   __device__ void init() {
 #pragma unroll
@@ -82,9 +82,9 @@ struct WarpState {
   // masks keys the rows must not see, updates m and l and rescales o; leaves P (fp32) in s.
   // key0: first key of the tile; row0: this thread's row g; causal_shift = Sk - Sq.
   template <bool kCausal>
-  __device__ void softmax(const int (&acc)[Tr::kNTiles][4], float scale,
-                          bool need_mask, int64_t key0, int64_t row0, int64_t seq_kv,
-                          int64_t causal_shift, float (&s)[Tr::kNTiles][4]) {
+  __device__ void softmax(const int (&acc)[Tr::kNTiles][4], float scale, bool need_mask,
+                          int64_t key0, int64_t row0, int64_t seq_kv, int64_t causal_shift,
+                          float (&s)[Tr::kNTiles][4]) {
     const int t = threadIdx.x % 4;
 #pragma unroll
     for (int j = 0; j < Tr::kNTiles; ++j)

@@ -1,7 +1,5 @@
 // Host side of sage_attn: capability checks, workspace layout, and the quantize + attention
 // launches on the caller's stream.
-#include "cuda/sage/sage_attn.h"
-
 #include <cuda_runtime.h>
 
 #include <map>
@@ -14,6 +12,7 @@
 #include "cuda/quant/layout.h"
 #include "cuda/quant/quant.h"
 #include "cuda/sage/launch.h"
+#include "cuda/sage/sage_attn.h"
 #include "dattn/types.h"
 
 namespace dattn::cuda {
@@ -51,7 +50,8 @@ std::string shape_reason(int64_t head_dim, int32_t dtype) {
            std::string(dtype == static_cast<int32_t>(DType::f32) ? "f32" : std::to_string(dtype));
   }
   if (head_dim < 8 || head_dim > 128 || head_dim % 8 != 0) {
-    return "sage_attn on cuda needs head_dim a multiple of 8 in [8, 128] (padded to 64 or 128), got " +
+    return "sage_attn on cuda needs head_dim a multiple of 8 in [8, 128] (padded to 64 or 128), "
+           "got " +
            std::to_string(head_dim);
   }
   return {};
@@ -101,14 +101,16 @@ bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* rea
   const int cc = compute_capability(device);
   if (cc < 80) {
     if (reason) {
-      *reason = "sage_attn needs compute capability >= 8.0 (INT8 mma.sync), device has " + cc_text(cc);
+      *reason =
+          "sage_attn needs compute capability >= 8.0 (INT8 mma.sync), device has " + cc_text(cc);
     }
     return false;
   }
   if (with_device(device, [] { return sage_mma::binary_version_f16(); }) == 0) {
     if (reason) {
-      *reason = "this build of the CUDA module carries no sage_attn kernel for compute capability " +
-                cc_text(cc) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
+      *reason =
+          "this build of the CUDA module carries no sage_attn kernel for compute capability " +
+          cc_text(cc) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
     }
     return false;
   }
@@ -117,7 +119,8 @@ bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* rea
 
 void sage_attn(const dattn_problem& p) {
   if (std::string r = shape_reason(p.head_dim, p.dtype); !r.empty()) throw std::invalid_argument(r);
-  if (p.sage_pv != static_cast<int32_t>(SagePV::fp8) && p.sage_pv != static_cast<int32_t>(SagePV::f16)) {
+  if (p.sage_pv != static_cast<int32_t>(SagePV::fp8) &&
+      p.sage_pv != static_cast<int32_t>(SagePV::f16)) {
     throw std::invalid_argument("sage_attn: sage_pv must be resolved to fp8 (1) or f16 (2), got " +
                                 std::to_string(p.sage_pv));
   }

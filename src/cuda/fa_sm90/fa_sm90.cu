@@ -1,0 +1,144 @@
+#include "cuda/fa_sm90/fa_sm90.h"
+
+#include <cuda_runtime.h>
+
+#include <climits>
+#include <cmath>
+#include <stdexcept>
+
+#include "cuda/common/check.h"
+#include "cuda/common/device_guard.h"
+#include "cuda/common/dispatch.h"
+#include "cuda/fa_sm90/kernel_traits_sm90.h"
+#include "cuda/fa_sm90/params_sm90.h"
+#include "cuda/fa_sm90/tensor_map_sm90.h"
+
+namespace dattn::cuda {
+namespace {
+
+using flash_sm90::KernelTraitsSm90;
+
+bool refuse(std::string* reason, const std::string& why) {
+  if (reason != nullptr) *reason = "fa_sm90: " + why;
+  return false;
+}
+
+// The device half of the answer: compute capability 9.0, an sm_90a image in this build,
+// enough shared memory. Asked per device, not per problem.
+std::string device_reason(int device, int64_t head_dim) {
+  int major = 0, minor = 0, smem_optin = 0;
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  if (major != 9 || minor != 0) {
+    return "needs compute capability 9.0 (sm_90a: wgmma, setmaxnreg), device " + std::to_string(device) +
+           " has " + std::to_string(major) + "." + std::to_string(minor);
+  }
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  const int needed = head_dim == 128 ? KernelTraitsSm90<128, __nv_bfloat16>::kSmemBytes
+                                     : KernelTraitsSm90<64, __nv_bfloat16>::kSmemBytes;
+  if (smem_optin < needed) {
+    return "needs " + std::to_string(needed) + " bytes of shared memory per block, device has " +
+           std::to_string(smem_optin);
+  }
+  DeviceGuard guard(device);
+  cudaFuncAttributes attr{};
+  const cudaError_t err = cudaFuncGetAttributes(&attr, flash_sm90::fa_sm90_probe_kernel());
+  if (err != cudaSuccess) {
+    cudaGetLastError();  // consume it, so the next launch check does not report it
+    return std::string("no sm_90a kernel image in this build (module built for ") + DATTN_CUDA_ARCH_LIST +
+           "): " + cudaGetErrorString(err);
+  }
+  return {};
+}
+
+// What TMA requires of a view: a 16-byte aligned base and strides that are positive
+// multiples of 16 bytes below 2^40 bytes.
+std::string view_reason(const dattn_view& v) {
+  if (reinterpret_cast<uintptr_t>(v.data) % 16 != 0) return "data pointer not 16-byte aligned";
+  for (int64_t s : {v.stride_b, v.stride_h, v.stride_s}) {
+    if (s <= 0 || s % 8 != 0 || s >= (int64_t(1) << 39)) {
+      return "strides must be positive multiples of 8 elements (16 bytes) below 2^39, got " + std::to_string(s);
+    }
+  }
+  return {};
+}
+
+// Everything fa_sm90 needs to launch, or the reason it cannot.
+struct Prepared {
+  flash_sm90::TensorMaps maps{};
+  flash_sm90::ParamsSm90 params{};
+  flash_sm90::GridSize grid{};
+};
+
+std::string problem_reason(const dattn_problem& p, Prepared* out) {
+  if (p.dtype != static_cast<int32_t>(DType::f16) && p.dtype != static_cast<int32_t>(DType::bf16)) {
+    return "supports f16 and bf16 only";
+  }
+  if (p.head_dim != 64 && p.head_dim != 128) {
+    return "unsupported head_dim: " + std::to_string(p.head_dim) + " (supported: 64, 128)";
+  }
+  if (p.heads_kv <= 0 || p.heads_q % p.heads_kv != 0) return "heads_q must be a positive multiple of heads_kv";
+  if (p.seq_kv < 1) return "needs seq_kv >= 1";
+  if (p.seq_q > INT_MAX / 2 || p.seq_kv > INT_MAX / 2) return "seq_q and seq_kv must be below 2^30";
+  if (p.heads_q > 65535 || p.batch > 65535) return "heads_q and batch must each be at most 65535";
+  // The running max is kept unscaled, which orders scores correctly only for a positive scale.
+  if (!(p.sm_scale > 0.0f) || !std::isfinite(p.sm_scale)) return "needs a finite sm_scale > 0";
+  // The epilogue stores 4-byte pairs; keep out's rows 16-byte aligned like q, k and v.
+  const dattn_view& o = p.out;
+  if (reinterpret_cast<uintptr_t>(o.data) % 16 != 0 || o.stride_b % 8 != 0 || o.stride_h % 8 != 0 ||
+      o.stride_s % 8 != 0) {
+    return "out rows must be 16-byte aligned (data pointer aligned, strides multiples of 8 elements)";
+  }
+  constexpr int kRows = 128;  // TMA box rows: block_m and block_n of every tile size
+  static_assert(KernelTraitsSm90<128, __half>::kBlockM == kRows && KernelTraitsSm90<128, __half>::kBlockN == kRows &&
+                KernelTraitsSm90<64, __half>::kBlockM == kRows && KernelTraitsSm90<64, __half>::kBlockN == kRows);
+  const struct {
+    const dattn_view& view;
+    CUtensorMap* map;
+    int64_t heads, seq;
+    const char* name;
+  } operands[] = {{p.q, &out->maps.q, p.heads_q, p.seq_q, "q"},
+                  {p.k, &out->maps.k, p.heads_kv, p.seq_kv, "k"},
+                  {p.v, &out->maps.v, p.heads_kv, p.seq_kv, "v"}};
+  for (const auto& op : operands) {
+    if (std::string why = view_reason(op.view); !why.empty()) return std::string(op.name) + ": " + why;
+  }
+  for (const auto& op : operands) {
+    const std::string why = flash_sm90::encode_tensor_map(op.map, op.view, p.dtype, p.batch, op.heads, op.seq,
+                                                       p.head_dim, kRows);
+    if (!why.empty()) return std::string(op.name) + ": " + why;
+  }
+  flash_sm90::ParamsSm90& fp = out->params;
+  fp.out = p.out.data;
+  fp.lse = p.lse;
+  fp.out_stride_b = p.out.stride_b, fp.out_stride_h = p.out.stride_h, fp.out_stride_s = p.out.stride_s;
+  fp.lse_stride_b = p.lse_stride_b, fp.lse_stride_h = p.lse_stride_h;
+  fp.group = static_cast<int32_t>(p.heads_q / p.heads_kv);
+  fp.seq_q = static_cast<int32_t>(p.seq_q);
+  fp.seq_kv = static_cast<int32_t>(p.seq_kv);
+  fp.scale_log2 = p.sm_scale * 1.4426950408889634f;
+  fp.causal = p.causal != 0;
+  out->grid = {static_cast<int>(p.seq_q), static_cast<int>(p.heads_q), static_cast<int>(p.batch)};
+  return {};
+}
+
+}  // namespace
+
+bool fa_sm90_supports(const dattn_problem& p, std::string* reason) {
+  Prepared prepared;
+  if (std::string why = problem_reason(p, &prepared); !why.empty()) return refuse(reason, why);
+  if (std::string why = device_reason(p.device_index, p.head_dim); !why.empty()) return refuse(reason, why);
+  return true;
+}
+
+void fa_sm90(const dattn_problem& p) {
+  if (p.batch * p.heads_q * p.seq_q == 0) return;
+  Prepared prep;
+  if (std::string why = problem_reason(p, &prep); !why.empty()) throw std::invalid_argument("fa_sm90: " + why);
+  auto stream = static_cast<cudaStream_t>(p.stream);
+  DATTN_DISPATCH_VALUES(p.head_dim, "head_dim", D, (64, 128), {
+    DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, { flash_sm90::run_fa_sm90<D, T>(prep.maps, prep.params, prep.grid, stream); });
+  });
+}
+
+}  // namespace dattn::cuda

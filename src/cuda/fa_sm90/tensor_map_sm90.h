@@ -1,0 +1,22 @@
+// Host side of TMA: builds the CUtensorMap of one operand. The driver's
+// cuTensorMapEncodeTiled is reached through cudaGetDriverEntryPointByVersion, so the module
+// keeps needing only the runtime (statically linked) and never links libcuda itself.
+#pragma once
+
+#include <cuda.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/problem.h"
+
+namespace dattn::cuda::flash_sm90 {
+
+// A 4-D map over the [batch, heads, seq, head_dim] view (strides from the view), boxes of
+// 64 x box_rows x 1 x 1 elements, 128-byte swizzled, zero-filled out of bounds. The caller
+// has checked what TMA requires (16-byte aligned base, strides positive multiples of 16
+// bytes below 2^40). Returns an empty string on success, else the driver's refusal.
+std::string encode_tensor_map(CUtensorMap* map, const dattn_view& view, int32_t dtype, int64_t batch,
+                              int64_t heads, int64_t seq, int64_t head_dim, int box_rows);
+
+}  // namespace dattn::cuda::flash_sm90
