@@ -4,6 +4,7 @@
 # build's dependencies such as OpenBLAS), runs the tests, compute-sanitizer memcheck on a small
 # case, the fa / fa_sm90 timings and the PyTorch SDPA baselines. Logs go to $OUT.
 #   bench/gpu/fa_sm90_run.sh [build] [test] [sanitize] [bench]   (no argument: all four)
+# A hung kernel (a barrier never completing) is cut off by `timeout` so the call still returns.
 # GTEST_ROOT may name a folder with include/gtest and lib/libgtest.a when the system has none.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -60,16 +61,16 @@ case_filter='*FaSm90*'
 for stage in "${stages[@]}"; do
   case $stage in
     build) build 2>&1 | tee "$OUT/build.log" | tail -30 ;;
-    test) $B/test_fa_sm90 --gtest_filter="$case_filter" --gtest_brief=1 2>&1 | tee "$OUT/test.log" | tail -60 ;;
+    test) timeout 240 $B/test_fa_sm90 --gtest_filter="$case_filter" --gtest_brief=1 2>&1 | tee "$OUT/test.log" | tail -60 ;;
     sanitize)
-      compute-sanitizer --tool memcheck --error-exitcode 3 $B/test_fa_sm90 \
+      timeout 120 compute-sanitizer --tool memcheck --error-exitcode 3 $B/test_fa_sm90 \
         --gtest_filter='*FaSm90Test*bf16_D128_B2_H3_3_Sq17_Sk17*:*FaSm90Test*f16_D64_B2_H3_3_Sq333_Sk333*' 2>&1 |
         tee "$OUT/memcheck.log" | tail -8
-      compute-sanitizer --tool racecheck --error-exitcode 3 $B/test_fa_sm90 \
+      timeout 120 compute-sanitizer --tool racecheck --error-exitcode 3 $B/test_fa_sm90 \
         --gtest_filter='*FaSm90Test*bf16_D128_B2_H3_3_Sq17_Sk17*' 2>&1 | tee "$OUT/racecheck.log" | tail -5 ;;
     bench)
-      $B/fa_sm90_bench 2>&1 | tee "$OUT/bench.log"
-      python3 bench/gpu/fa_sm90_baseline.py 2>&1 | tee "$OUT/baseline.log" ;;
+      timeout 240 $B/fa_sm90_bench 2>&1 | tee "$OUT/bench.log"
+      timeout 240 python3 bench/gpu/fa_sm90_baseline.py 2>&1 | tee "$OUT/baseline.log" ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done

@@ -128,7 +128,8 @@ void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& pr
   const int64_t kv_blocks = sage_blocks(p.seq_kv);
   const bool fp8 = sage_pv_is_fp8(p);
   const int8_t* q = z.q_int8.data() + ((b * p.heads_q + h) * p.seq_q + q0) * d;
-  const float q_scale = z.q_scale[(b * p.heads_q + h) * sage_blocks(p.seq_q) + qb];
+  // A task spans kSageQRows / 64 Q scale blocks; each row takes its own block's scale.
+  const float* q_scale = z.q_scale.data() + (b * p.heads_q + h) * sage_blocks(p.seq_q);
 
   if (path == QkPath::vnni) {
     const int64_t padded = (rows + 3) / 4 * 4;
@@ -151,9 +152,9 @@ void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& pr
       qk_scores_portable(q, rows, z.k_int8.data() + ((b * p.heads_kv + hkv) * p.seq_kv + k0) * d,
                          n, d, w.dots.data());
     }
-    const float scale = q_scale * z.k_scale[block];
     for (int64_t i = 0; i < rows; ++i) {
       const int64_t limit = std::clamp<int64_t>(visible_keys(p, q0 + i) - k0, 0, n);
+      const float scale = q_scale[(q0 + i) / dattn::sage::kQBlock] * z.k_scale[block];
       softmax_row(w.dots.data() + i * kKv, scale, n, limit, fp8, w.m[i], w.l[i],
                   w.p.data() + i * kKv, w.o.data() + i * d, d);
     }
@@ -194,7 +195,7 @@ void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& pr
 void sage_attn_quantized(const dattn_problem& p, const SageQuantized& z, QkPath path) {
   blas_single_threaded();
   const Prepared prep = prepare(p, z, path);
-  const int64_t q_blocks = sage_blocks(p.seq_q);
+  const int64_t q_blocks = (p.seq_q + kQ - 1) / kQ;
   const int64_t tasks = p.batch * p.heads_q * q_blocks;
 #pragma omp parallel
   {

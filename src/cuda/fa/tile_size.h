@@ -1,8 +1,10 @@
 // Tile shapes of the mma.sync (sm_80+) fa kernel, one row per head_dim, with the reason.
 // A warp owns m_tiles 16-row MMA tiles of queries, so block_m = 16 * m_tiles * warps; two
-// tiles per warp share every K/V fragment read from shared memory, halving that traffic
-// per MMA (measured on the H100: shared-memory reads, not the tensor cores, bound the
-// one-tile version at ~260 TFLOPS for D=128).
+// tiles per warp read each K/V fragment from shared memory once for both, halving that
+// traffic per MMA. Measured on an H100 (bench/results/2026-11-25-gpu-tests-*.md, bf16,
+// D=128): 128x32 w4 mt2 247 / 307 TFLOPS (Flux / (4,32,8192)), 128x64 w4 mt2 253 / 309,
+// 128x64 w8 mt1 258 / 293: within a few percent of each other, so the table keeps the shape
+// that does not spill.
 #pragma once
 
 namespace dattn::cuda::flash {
