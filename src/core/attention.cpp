@@ -1,6 +1,9 @@
 // The entry point: validate, select (cached), resolve sage_attn's P·V precision, run.
 // A selected backend that fails at run time is an error, never a silent fallback.
+#include <cstdint>
 #include <exception>
+#include <string>
+#include <utility>
 
 #include "core/gpu_module.h"
 #include "core/validate.h"
@@ -31,6 +34,20 @@ void run_cpu(Backend b, const dattn_problem& p) {
   }
 }
 
+// The CUDA fa kernel moves rows in 16-byte pieces (cp.async, vector stores): every row of q, k,
+// v and out must start 16-byte aligned. Empty when they do; otherwise which operand does not.
+std::string misaligned_rows(const dattn_problem& p) {
+  const int64_t per16 = 16 / static_cast<int64_t>(dtype_size(static_cast<DType>(p.dtype)));
+  const std::pair<const char*, const dattn_view*> views[] = {
+      {"q", &p.q}, {"k", &p.k}, {"v", &p.v}, {"out", &p.out}};
+  for (const auto& [name, v] : views) {
+    const bool ok = reinterpret_cast<uintptr_t>(v->data) % 16 == 0 && v->stride_b % per16 == 0 &&
+                    v->stride_h % per16 == 0 && v->stride_s % per16 == 0;
+    if (!ok) return name;
+  }
+  return {};
+}
+
 void run_cuda(Backend b, const dattn_problem& p) {
   const GpuModuleLoad& m = cuda_module();
   // Reached only when a simulated probe claims cuda while the real module is absent.
@@ -56,6 +73,23 @@ Selection attention(const Tensor& q, const Tensor& k, const Tensor& v, const Ten
   query.policy = policy;
   query.device_index = q.device_index;
   Selection s = select(query);
+  if (platform == Platform::cuda && s.backend == Backend::fa) {
+    const std::string bad = misaligned_rows(p);
+    if (!bad.empty()) {
+      const std::string why = "fa on cuda needs 16-byte aligned rows, but " + bad +
+                              " has a data pointer or a batch/head/seq stride that is not a "
+                              "multiple of 16 bytes";
+      selector::per_call_fallback("attention backend fallback on cuda:" +
+                                      std::to_string(q.device_index) + ": requested " +
+                                      s.requested + " -> chosen sdpa: " + why +
+                                      " (remedy: pass contiguous tensors, or views whose strides "
+                                      "are multiples of 8 elements)",
+                                  policy);
+      s.reasons.push_back(why + "; falling back to sdpa");
+      s.backend = Backend::sdpa;
+      s.fallback = true;
+    }
+  }
   if (s.backend == Backend::sage_attn)
     p.sage_pv = static_cast<int32_t>(
         selector::sage_pv(platform, q.device_index, options.sage_pv, policy, s.reasons));

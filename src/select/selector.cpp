@@ -27,6 +27,7 @@ struct Cache {
   std::mutex mutex;
   std::map<Key, Selection> decisions;
   std::set<PvKey> pv_seen;
+  std::set<std::string> per_call_seen;  // messages of per-call fallbacks already logged
 };
 
 Cache& cache() {
@@ -45,6 +46,14 @@ void clear_cache() {
   std::lock_guard lock(c.mutex);
   c.decisions.clear();
   c.pv_seen.clear();
+  c.per_call_seen.clear();
+}
+
+void per_call_fallback(const std::string& message, Policy policy) {
+  if (policy == Policy::strict) throw Error(ErrorCode::fallback_refused, kStrictPrefix + message);
+  Cache& c = cache();
+  std::lock_guard lock(c.mutex);
+  if (c.per_call_seen.insert(message).second) log::logger().warn("{}", message);
 }
 
 Policy policy_or_env(const std::optional<Policy>& policy) {

@@ -17,6 +17,10 @@ void clear_cache();
 SagePV sage_pv(Platform platform, int device, SagePV requested, Policy policy,
                std::vector<std::string>& reasons);
 
+// A fallback that depends on the call rather than on the cached key (e.g. the alignment of a
+// view): logged once per distinct message at WARNING (warn), or Error(fallback_refused) (strict).
+void per_call_fallback(const std::string& message, Policy policy);
+
 // The policy of a request: explicit, else DATTN_STRICT.
 Policy policy_or_env(const std::optional<Policy>& policy);
 

@@ -171,27 +171,46 @@ INSTANTIATE_TEST_SUITE_P(Cpu, QuantRoundTrip,
                                           testing::Values(dattn::test::Inputs::gaussian,
                                                           dattn::test::Inputs::k_bias)));
 
-TEST(Quant, ZeroBlocksHaveZeroScaleAndCodes) {
-  // Q and V all zero (and K constant, so that K - mean is zero).
-  std::vector<uint16_t> zeros(64 * 32, 0), ones(64 * 32, 0x3f80);
-  std::vector<uint16_t> out(64 * 32);
+// One head of 64 tokens x 32 channels in bf16, over vectors the test fills by hand.
+struct TinyBf16 {
+  std::vector<uint16_t> q, k, v, out;
   dattn_problem p{};
-  p.dtype = static_cast<int32_t>(DType::bf16);
-  p.batch = p.heads_q = p.heads_kv = 1;
-  p.seq_q = p.seq_kv = 64, p.head_dim = 32;
-  p.q = {zeros.data(), 2048, 2048, 32};
-  p.k = {ones.data(), 2048, 2048, 32};
-  p.v = {zeros.data(), 2048, 2048, 32};
-  p.out = {out.data(), 2048, 2048, 32};
-  p.sm_scale = 0.125f;
-  p.sage_pv = static_cast<int32_t>(SagePV::fp8);
-  const SageQuantized z = sage_quantize(p);
+  TinyBf16() : q(64 * 32), k(64 * 32), v(64 * 32), out(64 * 32) {
+    p.dtype = static_cast<int32_t>(DType::bf16);
+    p.batch = p.heads_q = p.heads_kv = 1;
+    p.seq_q = p.seq_kv = 64, p.head_dim = 32;
+    p.q = {q.data(), 2048, 2048, 32};
+    p.k = {k.data(), 2048, 2048, 32};
+    p.v = {v.data(), 2048, 2048, 32};
+    p.out = {out.data(), 2048, 2048, 32};
+    p.sm_scale = 0.125f;
+    p.sage_pv = static_cast<int32_t>(SagePV::fp8);
+  }
+};
+
+TEST(Quant, ZeroBlocksHaveZeroScaleAndCodes) {
+  // Q and V all zero, K constant (so that K - mean is zero).
+  TinyBf16 t;
+  std::fill(t.k.begin(), t.k.end(), float_to_bf16(1.0f));
+  const SageQuantized z = sage_quantize(t.p);
   EXPECT_EQ(z.q_scale[0], 0.0f);
   EXPECT_EQ(z.k_scale[0], 0.0f);
   for (float s : z.v_scale) EXPECT_EQ(s, 0.0f);
   for (int8_t c : z.q_int8) EXPECT_EQ(c, 0);
   for (int8_t c : z.k_int8) EXPECT_EQ(c, 0);
   for (uint8_t c : z.v_fp8) EXPECT_EQ(c, 0);
+}
+
+TEST(Quant, Int8RoundsHalfToEven) {
+  // amax = 127 makes 127 / amax exactly 1, so the codes are the values rounded: ties must
+  // go to the even neighbour.
+  TinyBf16 t;
+  const float values[] = {127.0f, 0.5f, 1.5f, 2.5f, -0.5f, -2.5f, -3.5f, 126.5f};
+  const int8_t expected[] = {127, 0, 2, 2, 0, -2, -4, 126};
+  for (int i = 0; i < 8; ++i) t.q[i] = float_to_bf16(values[i]);
+  const SageQuantized z = sage_quantize(t.p);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(z.q_int8[i], expected[i]) << values[i];
+  EXPECT_EQ(z.q_scale[0], 1.0f * t.p.sm_scale * 1.4426950408889634f);
 }
 
 }  // namespace
