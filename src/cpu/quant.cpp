@@ -35,7 +35,7 @@ DATTN_CPU_CLONES float quantize_block_int8(const float* x, int64_t n, int8_t* co
     // the nearest integer, half to even, like nearbyint but without a libm call. The clamp
     // guards against x * inv landing a hair above 127.5, which fp32 cannot produce but
     // costs nothing to rule out.
-    const float r = std::floor(x[i] * inv + 0.5f);
+    const float r = (x[i] * inv + 12582912.0f) - 12582912.0f;
     codes[i] = static_cast<int8_t>(std::clamp(r, -dattn::sage::kInt8Max, dattn::sage::kInt8Max));
   }
   return amax / dattn::sage::kInt8Max;

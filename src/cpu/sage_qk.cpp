@@ -3,6 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cpu/simd.h"
 #include "cpu/tiles.h"
 
 #if defined(__x86_64__)
@@ -28,8 +29,9 @@ bool vnni_available() {
 
 QkPath best_qk_path() { return vnni_available() ? QkPath::vnni : QkPath::portable; }
 
-void qk_scores_portable(const int8_t* q, int64_t rows, const int8_t* k, int64_t keys, int64_t d,
-                        int32_t* out) {
+// Cloned so that CPUs without VNNI still get AVX2 / AVX-512 integer multiply-adds here.
+DATTN_CPU_CLONES void qk_scores_portable(const int8_t* q, int64_t rows, const int8_t* k,
+                                         int64_t keys, int64_t d, int32_t* out) {
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t t = 0; t < keys; ++t) {
       int32_t sum = 0;

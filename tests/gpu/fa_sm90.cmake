@@ -2,6 +2,9 @@
 target_sources(dattn_gpu_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_fa_sm90.cu)
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/test_fa_sm90.cu PROPERTIES LANGUAGE CXX)
 
+if(NOT DATTN_BUILD_GPU_TIMING)
+  return()
+endif()
 # dattn_fa_sm90_bench: times fa_sm90 (and the mma.sync fa beside it) on the issue-5 shapes.
 # Not a test. CUDA is enabled in src/cuda's scope only; compile for the kernels' archs.
 get_target_property(dattn_fa_sm90_archs dattn_cuda_kernels CUDA_ARCHITECTURES)

@@ -1,4 +1,5 @@
-// fa on CUDA (the mma.sync kernel) against the fp64 reference.
+// fa on CUDA against the fp64 reference: the mma.sync kernel forced (it is what sm_80/sm_89
+// run; on Hopper fa() would pick fa_sm90, tested in test_fa_sm90.cu), and fa() as dispatched.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -59,6 +60,7 @@ TEST_P(FaTest, MatchesReference) {
   ASSERT_EQ(cudaGetDevice(&device), cudaSuccess);
   const std::string why = cuda::fa_unsupported_reason(device, c.head_dim, static_cast<int32_t>(c.dtype));
   ASSERT_TRUE(why.empty()) << why;
+  expect_matches_reference(c, run_case(c, [](const dattn_problem& p) { cuda::fa_sm80(p); }));
   expect_matches_reference(c, run_case(c, [](const dattn_problem& p) { cuda::fa(p); }));
 }
 

@@ -10,6 +10,7 @@
 #include "cuda/common/dispatch.h"
 #include "cuda/fa/fa_params.h"
 #include "cuda/fa/kernel_traits_sm80.h"
+#include "cuda/fa_sm90/fa_sm90.h"
 
 namespace dattn::cuda {
 namespace flash {
@@ -114,6 +115,13 @@ FaParams make_params(const dattn_problem& p) {
 }  // namespace flash
 
 void fa(const dattn_problem& p) {
+  // Hopper: the TMA + wgmma kernel where it applies (sm_90a image, D 64/128, aligned rows);
+  // the mma.sync kernel everywhere else.
+  if (fa_sm90_supports(p, nullptr)) return fa_sm90(p);
+  fa_sm80(p);
+}
+
+void fa_sm80(const dattn_problem& p) {
   const flash::FaParams fp = flash::make_params(p);
   if (p.batch * p.heads_q * p.seq_q == 0) return;
   auto stream = static_cast<cudaStream_t>(p.stream);

@@ -15,6 +15,9 @@ std::string fa_unsupported_reason(int device, int64_t head_dim, int32_t dtype);
 
 // Enqueues on p.stream; the caller has made p.device_index current. Throws on an unsupported
 // problem (including rows not 16-byte aligned) or a CUDA error.
+// Picks the Hopper kernel (fa_sm90) where it applies, else fa_sm80.
 void fa(const dattn_problem& p);
+// The mma.sync kernel (sm_80 and later), callable directly so tests cover it on Hopper too.
+void fa_sm80(const dattn_problem& p);
 
 }  // namespace dattn::cuda

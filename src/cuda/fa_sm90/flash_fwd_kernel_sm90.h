@@ -1,8 +1,8 @@
 // The fa forward kernel for sm_90a: one CTA per (128-row query tile, head, batch), three
 // warpgroups. Warpgroup 0 gives up its registers and one of its threads drives TMA; warpgroups
 // 1 and 2 each own 64 query rows and run wgmma + the online softmax. The two consumers share
-// every K/V tile and take turns on the tensor cores naturally: while one does its softmax the
-// other's wgmma runs.
+// every K/V tile; each overlaps its own softmax with its wgmma (see the consumer loop), and
+// they also fill each other's gaps on the tensor cores.
 #pragma once
 
 #include <cstdint>
@@ -80,18 +80,13 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     for (int i = 0; i < kNBlocksO; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.0f;
     OnlineSoftmaxSm90<kNBlocksS, kNBlocksO> softmax;
 
-    if (n_tiles > 0) sm90::mbar_wait(sm.q_full(), 0);
     const uint32_t q_rows = sm.q() + wg * 64 * Traits::kRowBytes;
-    for (int n = 0; n < n_tiles; ++n) {
-      const int s = n % Traits::kStages;
-      const uint32_t parity = (n / Traits::kStages) & 1;
-      float sc[kNBlocksS][4];
-      sm90::mbar_wait(sm.k_full(s), parity);
-      Consumer::qk(sc, q_rows, sm.k(s));
-      Consumer::release(sm.k_empty(s));
+    uint32_t pa[kBlockN / 16][4];
+    const auto scores_to_p = [&](float (&sc)[kNBlocksS][4], int n, float (&alpha)[2]) {
       if (n >= first_masked_tile) mask_scores(sc, p, row, n * kBlockN);
-      softmax.update(sc, o, p.scale_log2);
-      uint32_t pa[kBlockN / 16][4];
+      softmax.update(sc, alpha, p.scale_log2);
+    };
+    const auto pack_p = [&](const float (&sc)[kNBlocksS][4]) {
 #pragma unroll
       for (int j = 0; j < kBlockN / 16; ++j) {
         pa[j][0] = sm80::pack2<T>(sc[2 * j][0], sc[2 * j][1]);
@@ -99,9 +94,68 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         pa[j][2] = sm80::pack2<T>(sc[2 * j + 1][0], sc[2 * j + 1][1]);
         pa[j][3] = sm80::pack2<T>(sc[2 * j + 1][2], sc[2 * j + 1][3]);
       }
-      sm90::mbar_wait(sm.v_full(s), parity);
-      Consumer::pv(o, pa, sm.v(s));
-      Consumer::release(sm.v_empty(s));
+    };
+    if (n_tiles > 0) sm90::mbar_wait(sm.q_full(), 0);
+    if constexpr (!Traits::kTile.overlap_softmax) {
+      for (int n = 0; n < n_tiles; ++n) {
+        const int s = n % Traits::kStages;
+        const uint32_t parity = (n / Traits::kStages) & 1;
+        float sc[kNBlocksS][4];
+        float alpha[2];
+        sm90::mbar_wait(sm.k_full(s), parity);
+        Consumer::issue_qk(sc, q_rows, sm.k(s));
+        sm90::wgmma_wait<0>();
+        sm90::fence_registers(sc);
+        Consumer::release(sm.k_empty(s));
+        scores_to_p(sc, n, alpha);
+        OnlineSoftmaxSm90<kNBlocksS, kNBlocksO>::rescale(o, alpha);
+        pack_p(sc);
+        sm90::mbar_wait(sm.v_full(s), parity);
+        Consumer::issue_pv(o, pa, sm.v(s));
+        sm90::wgmma_wait<0>();
+        sm90::fence_registers(o);
+        Consumer::release(sm.v_empty(s));
+      }
+    } else if (n_tiles > 0) {
+      // Software pipeline inside the warpgroup (FA3's intra-warpgroup overlap): S_n = Q·K_nᵀ
+      // and O += P_{n-1}·V_{n-1} are in flight together, and the softmax of S_n runs while the
+      // tensor cores finish P_{n-1}·V_{n-1}. O is rescaled only after that product retired.
+      {
+        float sc[kNBlocksS][4];
+        float alpha[2];
+        sm90::mbar_wait(sm.k_full(0), 0);
+        Consumer::issue_qk(sc, q_rows, sm.k(0));
+        sm90::wgmma_wait<0>();
+        sm90::fence_registers(sc);
+        Consumer::release(sm.k_empty(0));
+        scores_to_p(sc, 0, alpha);  // O is still zero: alpha needs no applying
+        pack_p(sc);
+      }
+      for (int n = 1; n < n_tiles; ++n) {
+        const int s = n % Traits::kStages;
+        const int prev = (n - 1) % Traits::kStages;
+        float sc[kNBlocksS][4];
+        float alpha[2];
+        sm90::mbar_wait(sm.k_full(s), (n / Traits::kStages) & 1);
+        Consumer::issue_qk(sc, q_rows, sm.k(s));
+        sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Traits::kStages) & 1);
+        Consumer::issue_pv(o, pa, sm.v(prev));
+        sm90::wgmma_wait<1>();  // S_n is ready; P_{n-1}·V_{n-1} may still run
+        sm90::fence_registers(sc);
+        Consumer::release(sm.k_empty(s));
+        scores_to_p(sc, n, alpha);
+        sm90::wgmma_wait<0>();
+        sm90::fence_registers(o);
+        Consumer::release(sm.v_empty(prev));
+        OnlineSoftmaxSm90<kNBlocksS, kNBlocksO>::rescale(o, alpha);
+        pack_p(sc);
+      }
+      const int last = (n_tiles - 1) % Traits::kStages;
+      sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Traits::kStages) & 1);
+      Consumer::issue_pv(o, pa, sm.v(last));
+      sm90::wgmma_wait<0>();
+      sm90::fence_registers(o);
+      Consumer::release(sm.v_empty(last));
     }
 
     float inv_sum[2], row_lse[2];

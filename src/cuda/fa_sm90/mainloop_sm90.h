@@ -85,25 +85,25 @@ struct ConsumerSm90 {
   static constexpr int kNBlocksS = Traits::kBlockN / 8;
   static constexpr int kNBlocksO = Traits::kHeadDim / 8;
 
-  // S = Q·Kᵀ for this warpgroup's 64 rows; K-major operands, 16 columns of head_dim per wgmma.
-  static __device__ __forceinline__ void qk(float (&s)[kNBlocksS][4], uint32_t q_rows, uint32_t k_tile) {
+  // Issues S = Q·Kᵀ for this warpgroup's 64 rows as one wgmma group (K-major operands, 16
+  // columns of head_dim per wgmma); s must not be touched until the group has retired.
+  static __device__ __forceinline__ void issue_qk(float (&s)[kNBlocksS][4], uint32_t q_rows, uint32_t k_tile) {
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < Traits::kHeadDim / 16; ++j) {
-      const uint32_t col = (j % 4) * 32;  // bytes into the 128-byte row
+      const uint32_t col = (j % 4) * 32;  // bytes into the 128-byte swizzled row
       const uint64_t da = sm90::smem_desc_sw128(q_rows + (j / 4) * Traits::kQColBlockBytes + col, 16, 1024);
       const uint64_t db = sm90::smem_desc_sw128(k_tile + (j / 4) * Traits::kKVColBlockBytes + col, 16, 1024);
       sm90::wgmma_ss_m64n128<T>(s, da, db, j > 0);
     }
     sm90::wgmma_commit();
-    sm90::wgmma_wait<0>();
-    sm90::fence_registers(s);
   }
 
-  // O += P·V; P is this warpgroup's probabilities as packed A fragments, V N-major: 16 keys
-  // (2048 bytes of the tile) per wgmma, head_dim's 64-column blocks kVColBlockBytes apart.
-  static __device__ __forceinline__ void pv(float (&o)[kNBlocksO][4], const uint32_t (&p)[Traits::kBlockN / 16][4],
-                                            uint32_t v_tile) {
+  // Issues O += P·V as one wgmma group; P holds this warpgroup's probabilities as packed A
+  // fragments, V is read N-major: 16 keys (2048 bytes of the tile) per wgmma, head_dim's
+  // 64-column blocks kKVColBlockBytes apart. o and p must not be touched until it retires.
+  static __device__ __forceinline__ void issue_pv(float (&o)[kNBlocksO][4],
+                                                  const uint32_t (&p)[Traits::kBlockN / 16][4], uint32_t v_tile) {
     sm90::fence_registers(o);
     sm90::wgmma_fence();
 #pragma unroll
@@ -116,8 +116,6 @@ struct ConsumerSm90 {
       }
     }
     sm90::wgmma_commit();
-    sm90::wgmma_wait<0>();
-    sm90::fence_registers(o);
   }
 
   // Signals the producer that this warp no longer reads a buffer.

@@ -118,9 +118,4 @@ __device__ __forceinline__ void regs_claim() {
   DATTN_SM90_ASM("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(N));
 }
 
-// Named barrier among the `threads` threads of the consumer warpgroups (id 0 is __syncthreads).
-__device__ __forceinline__ void named_barrier_sync(int id, int threads) {
-  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
-}
-
 }  // namespace dattn::cuda::sm90

@@ -12,9 +12,10 @@ struct OnlineSoftmaxSm90 {
   float row_max[2] = {-INFINITY, -INFINITY};  // raw (unscaled) running max
   float row_sum[2] = {0.0f, 0.0f};            // per-thread partial sums, reduced in finalize()
 
-  // Turns raw scores s into unnormalized probabilities in place and rescales o.
-  __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&o)[kNBlocksO][4],
-                                         float scale_log2) {
+  // Turns raw scores s into unnormalized probabilities in place; alpha receives the factor
+  // by which each row's output accumulator must be rescaled (applied by rescale(), later:
+  // the accumulator may still be in use by a wgmma when the scores are ready).
+  __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&alpha)[2], float scale_log2) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float mx = row_max[r];
@@ -24,7 +25,7 @@ struct OnlineSoftmaxSm90 {
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       // A row without a visible key so far has max -inf; using 0 keeps exp2 at 0, not NaN.
       const float base = mx == -INFINITY ? 0.0f : mx * scale_log2;
-      const float alpha = exp2f(row_max[r] * scale_log2 - base);
+      alpha[r] = exp2f(row_max[r] * scale_log2 - base);
       row_max[r] = mx;
       float sum = 0.0f;
 #pragma unroll
@@ -33,12 +34,17 @@ struct OnlineSoftmaxSm90 {
         s[i][2 * r + 1] = exp2f(fmaf(s[i][2 * r + 1], scale_log2, -base));
         sum += s[i][2 * r] + s[i][2 * r + 1];
       }
-      row_sum[r] = row_sum[r] * alpha + sum;
+      row_sum[r] = row_sum[r] * alpha[r] + sum;
+    }
+  }
+
+  __device__ __forceinline__ static void rescale(float (&o)[kNBlocksO][4], const float (&alpha)[2]) {
 #pragma unroll
-      for (int i = 0; i < kNBlocksO; ++i) {
-        o[i][2 * r] *= alpha;
-        o[i][2 * r + 1] *= alpha;
-      }
+    for (int i = 0; i < kNBlocksO; ++i) {
+      o[i][0] *= alpha[0];
+      o[i][1] *= alpha[0];
+      o[i][2] *= alpha[1];
+      o[i][3] *= alpha[1];
     }
   }
 

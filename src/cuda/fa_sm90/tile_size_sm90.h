@@ -9,17 +9,22 @@ struct TileSizeSm90 {
   int block_n;    // keys per K/V tile
   int consumers;  // consumer warpgroups
   int stages;     // K/V shared-memory buffers in flight
+  // Softmax of tile n runs while P·V of tile n-1 is on the tensor cores (intra-warpgroup
+  // overlap); otherwise each wgmma group is waited for at once.
+  bool overlap_softmax;
 };
 
 constexpr TileSizeSm90 tile_size_sm90(int head_dim) {
   // D=128: S (64 fp32 registers/thread at block_n 128) + O (64) + P (32) fit the 240 registers
   //   a consumer gets after setmaxnreg; Q 32 KB + 2 stages of K and V (128 KB) = 160 KB of
   //   the 227 KB a CTA may use, so 1 CTA/SM; two stages let TMA fetch tile n+1 during tile n.
-  if (head_dim == 128) return {128, 128, 2, 2};
+  //   Overlap: measured +6-11 % on an H100 (bench/NOTES.md, v2).
+  if (head_dim == 128) return {128, 128, 2, 2, true};
   // D=64: same shape; 80 KB of shared memory. block_n stays 128 so each Q·Kᵀ wgmma is wide
-  //   (n128) and the softmax overhead per FLOP does not double.
-  if (head_dim == 64) return {128, 128, 2, 2};
-  return {0, 0, 0, 0};
+  //   (n128) and the softmax overhead per FLOP does not double. No overlap: it measured 10 %
+  //   slower at D=64 on an H100 (bench/NOTES.md, v2).
+  if (head_dim == 64) return {128, 128, 2, 2, false};
+  return {0, 0, 0, 0, false};
 }
 
 }  // namespace dattn::cuda::flash_sm90
