@@ -11,7 +11,8 @@ shift || true
 threads=("$@")
 [ ${#threads[@]} -gt 0 ] || threads=(2 16)
 bin="$build/dattn_bench_cpu"
-[ -x "$bin" ] || { echo "run.sh: $bin not found; build the dattn_bench_cpu target first" >&2; exit 1; }
+[ -x "$bin" ] || bin="$build/bench/cpu/dattn_bench_cpu"
+[ -x "$bin" ] || { echo "run.sh: no dattn_bench_cpu in $build; build that target first" >&2; exit 1; }
 out="$build/bench_cpu.jsonl"
 : > "$out"
 python3 -c 'import torch' 2>/dev/null || echo "run.sh: python3 has no torch; the table will lack torch sdpa" >&2
