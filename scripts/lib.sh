@@ -9,7 +9,7 @@ as_root() {
 }
 
 # Debian/Ubuntu packages the C++ build needs; see README.md "Dependencies" for why each is there.
-DATTN_APT_PACKAGES=(g++ ninja-build libgtest-dev libbenchmark-dev libcli11-dev libspdlog-dev
+DATTN_APT_PACKAGES=(g++ ninja-build libgtest-dev libcli11-dev libspdlog-dev
                     libfmt-dev nlohmann-json3-dev libopenblas-dev)
 
 install_system_deps() {

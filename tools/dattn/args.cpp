@@ -31,7 +31,7 @@ void add_backend_options(CLI::App& app, CommonArgs& args) {
                  "default: DATTN_ATTENTION_BACKEND, else the platform default");
   app.add_flag("--attention-backend-strict", args.strict,
                "a fallback is an error instead of a warning (as DATTN_STRICT=1)");
-  app.add_option("--platform", args.platform, "cpu|cuda|musa; default: detected (DATTN_PLATFORM overrides)");
+  app.add_option("--platform", args.platform, "cpu|cuda|musa; default: DATTN_PLATFORM, else detected (cuda, musa, cpu)");
   app.add_option("--dtype", args.dtype, "f32|f16|bf16")->capture_default_str();
   app.add_flag("--json", args.json, "print one JSON object instead of text");
 }
