@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import math
 import threading
 from typing import Iterator, Optional
 
@@ -62,6 +63,11 @@ def _why_not(torch, a) -> Optional[str]:
                 "bottom-right)")
     if any(t.stride(3) != 1 for t in (q, k, v)):
         return "head_dim is not contiguous"
+    if q.numel() == 0 or k.numel() == 0:
+        return "empty inputs (PyTorch returns an empty result)"
+    scale = a["scale"]
+    if scale is not None and not (math.isfinite(scale) and scale > 0):
+        return f"scale={scale} (dattn takes a finite scale > 0)"
     return None
 
 

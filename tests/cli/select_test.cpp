@@ -41,7 +41,7 @@ std::vector<Case> cases() {
       c.push_back({p + "_rule3_alias_" + alias, p, on, alias, 128, "bf16", "fa", false, ""});
     }
     c.push_back({p + "_rule5_fa_f32_falls_back_to_sdpa", p, on, "fa", 128, "f32", "sdpa", true, "f32"});
-    c.push_back({p + "_rule5_fa_head_size_falls_back_to_sdpa", p, on, "fa", 96, "bf16", "sdpa", true, "96"});
+    c.push_back({p + "_rule5_fa_head_size_falls_back_to_sdpa", p, on, "fa", 80, "bf16", "sdpa", true, "80"});
     c.push_back({p + "_rule5_fa_missing_falls_back_to_sdpa", p, on + "," + p + ".fa:missing", "fa", 128,
                  "bf16", "sdpa", true, "remedy"});
     c.push_back({p + "_rule2_then_rule5_chain", p, on + "," + p + ".sage_attn:missing," + p + ".fa:missing",

@@ -62,6 +62,15 @@ TEST(Validate, EveryBadArgumentIsNamed) {
        "k.strides[2] (seq) must be non-negative"},
       {"int64 overflow", [](Problem& p) { p.v.t.strides[0] = int64_t{1} << 62; },
        "v: shape and strides address past 2^63"},
+      {"broadcast past 2^52 elements",
+       [](Problem& p) {
+         // stride 0 spans one row but claims 2^58 tokens: its size must not wrap in kernels
+         for (Tensor* t : {&p.k.t, &p.v.t}) {
+           t->shape[2] = int64_t{1} << 58;
+           t->strides = {0, 0, 0, 1};
+         }
+       },
+       "k.shape: 2x2x288230376151711744x64 elements exceed the supported 2^52 per tensor"},
       {"out aliases q", [](Problem& p) { p.out.t.data = p.q.t.data; }, "out overlaps q"},
       {"out overlaps v",
        [](Problem& p) {

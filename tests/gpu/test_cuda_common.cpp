@@ -2,8 +2,11 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "cuda/common/dispatch.h"
 #include "cuda/common/workspace.h"
@@ -52,23 +55,57 @@ TEST_F(Workspace, ReusesGrowsAndSeparatesStreams) {
   cudaStream_t a = nullptr, b = nullptr;
   ASSERT_EQ(cudaStreamCreate(&a), cudaSuccess);
   ASSERT_EQ(cudaStreamCreate(&b), cudaSuccess);
-  void* first = cuda::workspace(device, a, 1000);
+  void* first = cuda::workspace(device, a, 1000).ptr;
   ASSERT_NE(first, nullptr);
-  EXPECT_EQ(cuda::workspace(device, a, 500), first) << "a smaller request must reuse the buffer";
-  EXPECT_EQ(cuda::workspace(device, a, 1000), first);
-  void* other = cuda::workspace(device, b, 1000);
+  EXPECT_EQ(cuda::workspace(device, a, 500).ptr, first) << "a smaller request must reuse the buffer";
+  EXPECT_EQ(cuda::workspace(device, a, 1000).ptr, first);
+  void* other = cuda::workspace(device, b, 1000).ptr;
   EXPECT_NE(other, first) << "two streams must not share a buffer";
-  void* grown = cuda::workspace(device, a, size_t{64} << 20);
+  void* grown = cuda::workspace(device, a, size_t{64} << 20).ptr;
   ASSERT_NE(grown, nullptr);
   // The grown buffer is usable on its stream.
   EXPECT_EQ(cudaMemsetAsync(grown, 0x5a, size_t{64} << 20, a), cudaSuccess);
-  EXPECT_EQ(cuda::workspace(device, a, 4096), grown);
-  EXPECT_EQ(cuda::workspace(device, a, 0), nullptr);
+  EXPECT_EQ(cuda::workspace(device, a, 4096).ptr, grown);
+  EXPECT_EQ(cuda::workspace(device, a, 0).ptr, nullptr);
   EXPECT_EQ(cudaStreamSynchronize(a), cudaSuccess);
   EXPECT_EQ(cudaStreamSynchronize(b), cudaSuccess);
   // Entries keyed by these streams stay in the cache; they are not used after this test.
   cudaStreamDestroy(a);
   cudaStreamDestroy(b);
+}
+
+// A held lease keeps another thread off the same buffer until the holder's launches are in.
+TEST_F(Workspace, LeaseExcludesOtherThreadsOnTheSameStream) {
+  int device = 0;
+  ASSERT_EQ(cudaGetDevice(&device), cudaSuccess);
+  std::atomic<bool> got{false};
+  std::thread other;
+  {
+    const cuda::WorkspaceLease held = cuda::workspace(device, nullptr, 1000);
+    other = std::thread([&] {
+      ASSERT_EQ(cudaSetDevice(device), cudaSuccess);
+      const cuda::WorkspaceLease mine = cuda::workspace(device, nullptr, 1000);
+      got = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(got) << "a second thread got the buffer while the first still held it";
+  }
+  other.join();
+  EXPECT_TRUE(got);
+}
+
+// cudaStreamPerThread is one handle for a different stream in each thread: separate buffers.
+TEST_F(Workspace, PerThreadDefaultStreamIsKeyedPerThread) {
+  int device = 0;
+  ASSERT_EQ(cudaGetDevice(&device), cudaSuccess);
+  const cuda::WorkspaceLease mine = cuda::workspace(device, cudaStreamPerThread, 1000);
+  void* theirs = nullptr;
+  std::thread([&] {
+    ASSERT_EQ(cudaSetDevice(device), cudaSuccess);
+    theirs = cuda::workspace(device, cudaStreamPerThread, 1000).ptr;  // must not block on mine
+  }).join();
+  EXPECT_NE(theirs, nullptr);
+  EXPECT_NE(theirs, mine.ptr);
 }
 
 }  // namespace

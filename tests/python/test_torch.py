@@ -133,6 +133,11 @@ def test_routing_hands_back_what_dattn_does_not_do(rng, monkeypatch, device):
         with torch.enable_grad():
             F.scaled_dot_product_attention(q.requires_grad_(), k, k).sum().backward()
         assert q.grad is not None
+        # PyTorch accepts a zero scale and empty inputs, which dattn refuses: PyTorch runs them.
+        q0 = q.detach()
+        torch.testing.assert_close(F.scaled_dot_product_attention(q0, k, k, scale=0.0),
+                                   pytorch(q0, k, k, scale=0.0), rtol=0, atol=0)
+        assert F.scaled_dot_product_attention(q0[:0], k[:0], k[:0]).shape == (0, 2, 10, 64)
         F.scaled_dot_product_attention(q.detach(), k, k, is_causal=False)
     assert calls == [None]
 

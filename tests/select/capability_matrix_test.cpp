@@ -1,6 +1,6 @@
 // Head size x dtype through the same rules: simulated GPUs use the GPU kernels' declared limits
 // (the CUDA module's issue: sdpa any D 16..256 multiple of 8 in f32/f16/bf16; fa f16/bf16 at
-// D 64 and 128; sage_attn f16/bf16 up to D 128, padded), the CPU uses its kernels' own answer.
+// D 64, 96, 128, 256; sage_attn f16/bf16 D 8..128, padded), the CPU uses its kernels' own answer.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -16,8 +16,10 @@ constexpr int64_t kHeadSizes[] = {8, 16, 40, 64, 72, 96, 128, 136, 256, 264, 100
 constexpr DType kDTypes[] = {DType::f32, DType::f16, DType::bf16};
 
 bool gpu_sdpa(int64_t d, DType) { return d >= 16 && d <= 256 && d % 8 == 0; }
-bool gpu_fa(int64_t d, DType t) { return t != DType::f32 && (d == 64 || d == 128); }
-bool gpu_sage(int64_t d, DType t) { return t != DType::f32 && d >= 16 && d <= 128 && d % 8 == 0; }
+bool gpu_fa(int64_t d, DType t) {
+  return t != DType::f32 && (d == 64 || d == 96 || d == 128 || d == 256);
+}
+bool gpu_sage(int64_t d, DType t) { return t != DType::f32 && d >= 8 && d <= 128 && d % 8 == 0; }
 
 // The backend the rules must pick given which kernels can run, or "" for an error.
 std::string expected(const std::string& request, bool sage, bool fa, bool sdpa) {

@@ -111,9 +111,9 @@ TEST_F(MusaRules, Musa_FaWithF32_FallsBackToSdpa) {
 
 TEST_F(MusaRules, Musa_FaUnsupportedHeadSize_FallsBackToSdpa) {
   simulate("musa:present");
-  const Selection s = select(query(Platform::musa, "fa", 96, DType::bf16));
+  const Selection s = select(query(Platform::musa, "fa", 80, DType::bf16));
   EXPECT_EQ(s.backend, Backend::sdpa);
-  EXPECT_THAT(s.reasons[1], HasSubstr("head sizes 64 and 128; got 96"));
+  EXPECT_THAT(s.reasons[1], HasSubstr("head sizes 64, 96, 128 and 256; got 80"));
 }
 
 TEST_F(MusaRules, Musa_FaKernelMissing_FallsBackToSdpa) {

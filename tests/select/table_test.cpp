@@ -40,7 +40,7 @@ TEST(Table, SimulatedMachine) {
   EXPECT_FALSE(sage.available);
   EXPECT_THAT(sage.reasons[0], HasSubstr("sage_attn kernel is missing on cuda (simulated)"));
   EXPECT_THAT(sage.reasons[1], HasSubstr("remedy:"));
-  EXPECT_EQ(row(t, Platform::cuda, Backend::fa).head_sizes, "64, 128");
+  EXPECT_EQ(row(t, Platform::cuda, Backend::fa).head_sizes, "64, 96, 128, 256");
   EXPECT_EQ(row(t, Platform::cuda, Backend::fa).dtypes, "f16, bf16");
   for (Backend b : {Backend::sdpa, Backend::fa, Backend::sage_attn}) {
     EXPECT_FALSE(row(t, Platform::musa, b).available);

@@ -225,7 +225,8 @@ void quantize_logical(const dattn_problem& p, const Logical& out) {
   // Only the statistics live in the workspace; codes and scales go straight to `out`.
   PackedShape stats_only = s;
   stats_only.sq_pad = stats_only.sk_pad = 0;
-  const Packed buf = carve(stats_only, workspace(p.device_index, stream, packed_bytes(stats_only)));
+  const WorkspaceLease ws = workspace(p.device_index, stream, packed_bytes(stats_only));
+  const Packed buf = carve(stats_only, ws.ptr);
 
   const int64_t D = s.head_dim, qb = ceil_div(s.seq_q, sage::kQBlock),
                 kb = ceil_div(s.seq_kv, sage::kKBlock);

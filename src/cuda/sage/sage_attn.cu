@@ -135,8 +135,9 @@ void sage_attn(const dattn_problem& p) {
 
   cudaStream_t stream = static_cast<cudaStream_t>(p.stream);
   const quant::PackedShape shape = quant::packed_shape(p, fp8);
-  const quant::Packed buf =
-      quant::carve(shape, workspace(p.device_index, stream, quant::packed_bytes(shape)));
+  // Held until the last launch below is enqueued (see WorkspaceLease).
+  const WorkspaceLease ws = workspace(p.device_index, stream, quant::packed_bytes(shape));
+  const quant::Packed buf = quant::carve(shape, ws.ptr);
   quant::quantize(p, shape, buf);
 
   sage_mma::Params k{};
