@@ -1,14 +1,17 @@
 // sage_attn on the CPU: quantize (quant.cpp), then per task (batch, head, block of 64
 // queries) stream KV in blocks of 64 keys: INT8 scores (sage_qk.cpp), base-2 online softmax,
 // P rounded to e4m3 or fp16, P V in sgemm on the exactly decoded values (e4m3 and fp16
-// products are exact in fp32, so only the summation order differs from the GPU).
+// products are exact in fp32, so only the summation order differs from the GPU). With
+// AVX512-BF16, fp8 P V runs on vdpbf16ps instead (sage_pv.h), exact for the same reason.
 #include <cblas.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "cpu/bf16_dot.h"
 #include "cpu/blas.h"
 #include "cpu/causal.h"
 #include "cpu/convert.h"
@@ -16,6 +19,7 @@
 #include "cpu/kernels.h"
 #include "cpu/rows.h"
 #include "cpu/sage_attn.h"
+#include "cpu/sage_pv.h"
 #include "cpu/simd.h"
 #include "cpu/tiles.h"
 
@@ -62,6 +66,8 @@ DATTN_CPU_CLONES void softmax_row(const int32_t* dots, float scale, int64_t n, i
   }
   l = l * alpha + sum;
   m = m_new;
+  // The running max settles after the first blocks, and o * 1 = o exactly: skip the pass.
+  if (alpha == 1.0f) return;
 #pragma omp simd
   for (int64_t c = 0; c < d; ++c) o[c] *= alpha;
 }
@@ -80,10 +86,19 @@ DATTN_CPU_CLONES void decode_f16(const uint16_t* codes, int64_t n, float* out) {
 struct Prepared {
   std::vector<uint32_t> k_packed;  // VNNI path: pack_k_block per (b, hkv, key block)
   std::vector<int32_t> k_bias;
-  std::vector<float> v;            // V as the exact fp32 values of its e4m3 / fp16 codes
+  std::vector<float> v;            // sgemm P V: the exact fp32 values of V's e4m3 / fp16 codes
+  std::vector<uint32_t> v_pairs;   // bf16_dot P V: pack_v_pairs per (b, hkv, key block)
 };
 
-Prepared prepare(const dattn_problem& p, const SageQuantized& z, QkPath path) {
+// e4m3 values have 3 mantissa bits, so the top half of their fp32 bits is the exact bf16.
+DATTN_CPU_CLONES void decode_fp8_bf16(const uint8_t* codes, int64_t n, uint16_t* out) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<uint16_t>(std::bit_cast<uint32_t>(e4m3_decode(codes[i])) >> 16);
+}
+
+constexpr int64_t v_block_words(int64_t d) { return bf16_pairs(kKv) * bf16_v_cols(d); }
+
+Prepared prepare(const dattn_problem& p, const SageQuantized& z, QkPath path, SagePvPath pv) {
   Prepared w;
   const int64_t d = p.head_dim;
   const int64_t kv_blocks = sage_blocks(p.seq_kv);
@@ -97,6 +112,21 @@ Prepared prepare(const dattn_problem& p, const SageQuantized& z, QkPath path) {
       pack_k_block(z.k_int8.data() + (bh * p.seq_kv + k0) * d, std::min(kKv, p.seq_kv - k0), d,
                    w.k_packed.data() + i * kKv * d / 4, w.k_bias.data() + i * kKv);
     }
+  }
+  if (pv == SagePvPath::bf16_dot) {
+    w.v_pairs.resize(static_cast<size_t>(heads * kv_blocks * v_block_words(d)));
+#pragma omp parallel
+    {
+      std::vector<uint16_t> bf16(kKv * d);
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < heads * kv_blocks; ++i) {
+        const int64_t bh = i / kv_blocks, k0 = (i % kv_blocks) * kKv;
+        const int64_t keys = std::min(kKv, p.seq_kv - k0);
+        decode_fp8_bf16(z.v_fp8.data() + (bh * p.seq_kv + k0) * d, keys * d, bf16.data());
+        pack_v_pairs(bf16.data(), d, keys, d, w.v_pairs.data() + i * v_block_words(d));
+      }
+    }
+    return w;
   }
   w.v.resize(static_cast<size_t>(heads * p.seq_kv * d));
   const int64_t row = p.seq_kv * d;
@@ -115,12 +145,14 @@ struct Scratch {
   std::vector<uint8_t> q_u8;
   std::vector<int32_t> dots;
   std::vector<float> p, acc, o, m, l, q_row;
+  std::vector<uint32_t> p_pairs;
   explicit Scratch(int64_t d)
-      : q_u8(kQ * d), dots(kQ * kKv), p(kQ * kKv), acc(kQ * d), o(kQ * d), m(kQ), l(kQ), q_row(d) {}
+      : q_u8(kQ * d), dots(kQ * kKv), p(kQ * kKv), acc(kQ * d), o(kQ * d), m(kQ), l(kQ), q_row(d),
+        p_pairs(kQ * bf16_pairs(kKv)) {}
 };
 
 void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& prep, QkPath path,
-              int64_t b, int64_t h, int64_t qb, Scratch& w) {
+              SagePvPath pv, int64_t b, int64_t h, int64_t qb, Scratch& w) {
   const int64_t d = p.head_dim;
   const int64_t hkv = h / (p.heads_q / p.heads_kv);
   const int64_t q0 = qb * kQ;
@@ -158,11 +190,19 @@ void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& pr
       softmax_row(w.dots.data() + i * kKv, scale, n, limit, fp8, w.m[i], w.l[i],
                   w.p.data() + i * kKv, w.o.data() + i * d, d);
     }
-    // Two-level accumulation: this block's P V in a fresh accumulator, then added.
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, n, 1.0f, w.p.data(), kKv,
-                prep.v.data() + ((b * p.heads_kv + hkv) * p.seq_kv + k0) * d, d, 0.0f,
-                w.acc.data(), d);
-    for (int64_t i = 0; i < rows * d; ++i) w.o[i] += w.acc[i];
+    // Two-level accumulation: this block's P V in a fresh accumulator, then added
+    // (pv_bf16 does both).
+    if (pv == SagePvPath::bf16_dot) {
+      constexpr int64_t kLdP = bf16_pairs(kKv);
+      pack_p_pairs(w.p.data(), kKv, rows, n, w.p_pairs.data(), kLdP);
+      pv_bf16(w.p_pairs.data(), kLdP, rows, prep.v_pairs.data() + block * v_block_words(d), n, d,
+              w.o.data(), d);
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, n, 1.0f, w.p.data(), kKv,
+                  prep.v.data() + ((b * p.heads_kv + hkv) * p.seq_kv + k0) * d, d, 0.0f,
+                  w.acc.data(), d);
+      for (int64_t i = 0; i < rows * d; ++i) w.o[i] += w.acc[i];
+    }
   }
 
   const float* v_scale = fp8 ? z.v_scale.data() + (b * p.heads_kv + hkv) * d : nullptr;
@@ -192,9 +232,18 @@ void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& pr
 
 }  // namespace
 
+SagePvPath best_sage_pv_path(const dattn_problem& p) {
+  return sage_pv_is_fp8(p) && bf16_dot_available() ? SagePvPath::bf16_dot : SagePvPath::sgemm;
+}
+
 void sage_attn_quantized(const dattn_problem& p, const SageQuantized& z, QkPath path) {
+  sage_attn_quantized_on(p, z, path, best_sage_pv_path(p));
+}
+
+void sage_attn_quantized_on(const dattn_problem& p, const SageQuantized& z, QkPath path,
+                            SagePvPath pv) {
   blas_single_threaded();
-  const Prepared prep = prepare(p, z, path);
+  const Prepared prep = prepare(p, z, path, pv);
   const int64_t q_blocks = (p.seq_q + kQ - 1) / kQ;
   const int64_t tasks = p.batch * p.heads_q * q_blocks;
 #pragma omp parallel
@@ -202,7 +251,7 @@ void sage_attn_quantized(const dattn_problem& p, const SageQuantized& z, QkPath 
     Scratch w(p.head_dim);
 #pragma omp for schedule(dynamic)
     for (int64_t t = 0; t < tasks; ++t) {
-      run_task(p, z, prep, path, t / (q_blocks * p.heads_q), (t / q_blocks) % p.heads_q,
+      run_task(p, z, prep, path, pv, t / (q_blocks * p.heads_q), (t / q_blocks) % p.heads_q,
                t % q_blocks, w);
     }
   }

@@ -1,5 +1,6 @@
 # Sources of src/cpu, added to the core library.
 target_sources(dattn_obj PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/bf16_dot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/blas.cpp
   ${CMAKE_CURRENT_LIST_DIR}/capability.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fa.cpp

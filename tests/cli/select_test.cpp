@@ -32,7 +32,7 @@ std::vector<Case> cases() {
     c.push_back({p + "_rule2_alias_sage", p, on, "sage", 64, "f16", "sage_attn", false, ""});
     c.push_back({p + "_rule2_sage_missing_falls_back_to_fa", p, on + "," + p + ".sage_attn:missing",
                  "sage_attn", 128, "bf16", "fa", true, "remedy"});
-    c.push_back({p + "_rule2_sage_head_size_unsupported", p, on, "sage_attn", 256, "bf16", "sdpa",
+    c.push_back({p + "_rule2_sage_head_size_unsupported", p, on, "sage_attn", 192, "bf16", "sdpa",
                  true, "head size"});
     c.push_back({p + "_rule3_fa", p, on, "fa", 128, "bf16", "fa", false, ""});
     c.push_back({p + "_rule3_nothing_requested", p, on, "", 128, "bf16", "fa", false, ""});
