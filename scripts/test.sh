@@ -8,8 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DATTN_ROOT"
 
 install_system_deps || exit 1
-# numpy and pytest for the Python tests, matplotlib for `dattn bench --plot`.
-install_python_deps numpy:numpy pytest:pytest matplotlib:matplotlib || exit 1
+# numpy and pytest for the Python tests (ml_dtypes gives NumPy a bfloat16 for them), matplotlib
+# for `dattn bench --plot`.
+install_python_deps numpy:numpy pytest:pytest ml_dtypes:ml-dtypes matplotlib:matplotlib || exit 1
 
 reports=$(mktemp -d)
 stages=()

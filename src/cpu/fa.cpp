@@ -19,6 +19,7 @@
 #include "cpu/causal.h"
 #include "cpu/exp2.h"
 #include "cpu/kernels.h"
+#include "cpu/row_max.h"
 #include "cpu/rows.h"
 #include "cpu/simd.h"
 #include "cpu/tiles.h"
@@ -34,12 +35,9 @@ constexpr float kLn2 = 0.6931471805599453f;
 // past `limit` masked, and rescales the running max m, sum l and output row o[0, d) to match.
 DATTN_CPU_CLONES void online_softmax_row(float* s, float scale, int64_t n, int64_t limit,
                                          float& m, float& l, float* o, int64_t d) {
-  float block_max = kNegInf;
-#pragma omp simd reduction(max : block_max)
-  for (int64_t j = 0; j < limit; ++j) {
-    s[j] *= scale;
-    block_max = std::max(block_max, s[j]);
-  }
+#pragma omp simd
+  for (int64_t j = 0; j < limit; ++j) s[j] *= scale;
+  const float block_max = row_max(s, limit);
   const float m_new = std::max(m, block_max);
   if (m_new == kNegInf) {  // nothing visible yet: the row stays empty
     std::fill(s, s + n, 0.0f);

@@ -17,6 +17,7 @@
 #include "cpu/convert.h"
 #include "cpu/exp2.h"
 #include "cpu/kernels.h"
+#include "cpu/row_max.h"
 #include "cpu/rows.h"
 #include "cpu/sage_attn.h"
 #include "cpu/sage_pv.h"
@@ -36,12 +37,9 @@ constexpr float kLn2 = 0.6931471805599453f;
 // updating the running max m and sum l and rescaling the output row o[0, d).
 DATTN_CPU_CLONES void softmax_row(const int32_t* dots, float scale, int64_t n, int64_t limit,
                                   bool fp8, float& m, float& l, float* p, float* o, int64_t d) {
-  float block_max = kNegInf;
-#pragma omp simd reduction(max : block_max)
-  for (int64_t t = 0; t < limit; ++t) {
-    p[t] = static_cast<float>(dots[t]) * scale;
-    block_max = std::max(block_max, p[t]);
-  }
+#pragma omp simd
+  for (int64_t t = 0; t < limit; ++t) p[t] = static_cast<float>(dots[t]) * scale;
+  const float block_max = row_max(p, limit);
   const float m_new = std::max(m, block_max);
   if (m_new == kNegInf) {
     std::fill(p, p + n, 0.0f);
