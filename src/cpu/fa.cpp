@@ -2,9 +2,10 @@
 // stream KV in blocks of kFaKvRows with an online softmax in base 2 (sm_scale * log2(e)
 // folded into Q, so exp2 is all the softmax needs), both block products in sgemm, all
 // accumulation in fp32. f16 / bf16 tiles are widened to fp32 as they are used; f32
-// operands go to sgemm in place, with their row stride as leading dimension. bf16 inputs,
-// on CPUs with AVX512-BF16, take vdpbf16ps products instead (bf16_dot.h): Q K^T on the
-// bf16 values as they are (exact products, fp32 sums), P rounded to bf16 for P V.
+// operands go to sgemm in place, with their row stride as leading dimension. On AVX-512
+// CPUs, f32 and bf16 inputs take register-tile kernels instead (fa.h): f32 in fp32 FMA
+// (f32_dot.h), bf16 in vdpbf16ps where AVX512-BF16 exists (bf16_dot.h): Q K^T on the bf16
+// values as they are (exact products, fp32 sums), P rounded to bf16 for P V.
 #include "cpu/fa.h"
 
 #include <cblas.h>
@@ -18,6 +19,7 @@
 #include "cpu/blas.h"
 #include "cpu/causal.h"
 #include "cpu/exp2.h"
+#include "cpu/f32_dot.h"
 #include "cpu/kernels.h"
 #include "cpu/row_max.h"
 #include "cpu/rows.h"
@@ -61,7 +63,7 @@ DATTN_CPU_CLONES void online_softmax_row(float* s, float scale, int64_t n, int64
 }
 
 int64_t task_rows(FaPath path) {
-  return path == FaPath::bf16_dot ? tiles::kFaBf16QRows : tiles::kFaQRows;
+  return path == FaPath::sgemm ? tiles::kFaQRows : tiles::kFaDotQRows;
 }
 
 struct Scratch {
@@ -75,8 +77,9 @@ struct Scratch {
       p_pairs.resize(q_rows * bf16_pairs(tiles::kFaKvRows));
     }
     q.resize(q_rows * d);
-    k.resize(tiles::kFaKvRows * d);
-    v.resize(tiles::kFaKvRows * d);
+    // f32_dot packs K^T and V with padding (f32_dot.h); sgemm widens them unpadded.
+    k.resize(f32_k_cols(tiles::kFaKvRows) * d);
+    v.resize(tiles::kFaKvRows * f32_v_cols(d));
     s.resize(q_rows * tiles::kFaKvRows);
     o.resize(q_rows * d);
     m.resize(q_rows);
@@ -103,6 +106,10 @@ const uint16_t* bf16_rows(const dattn_view& view, int64_t b, int64_t h, int64_t 
   return static_cast<const uint16_t*>(view.data) + row_offset(view, b, h, s0);
 }
 
+const float* f32_rows(const dattn_view& view, int64_t b, int64_t h, int64_t s0) {
+  return static_cast<const float*>(view.data) + row_offset(view, b, h, s0);
+}
+
 void softmax_rows(const dattn_problem& p, int64_t q0, int64_t rows, int64_t k0, int64_t n,
                   float scale, Scratch& w) {
   for (int64_t i = 0; i < rows; ++i) {
@@ -122,7 +129,7 @@ void run_task(const dattn_problem& p, FaPath path, int64_t b, int64_t h, int64_t
   constexpr int64_t kLdS = tiles::kFaKvRows;
 
   // The scale goes in sgemm's alpha for f32 Q (used in place), into the widening for f16
-  // / bf16, and onto the scores in the softmax for the bf16_dot path (Q used in place).
+  // / bf16, and onto the scores in the softmax for the dot paths (Q used in place).
   const bool sgemm = path == FaPath::sgemm;
   const bool scale_in_gemm = dtype == DType::f32;
   Tile q{};
@@ -143,6 +150,12 @@ void run_task(const dattn_problem& p, FaPath path, int64_t b, int64_t h, int64_t
       const Tile v = tile(p.v, dtype, b, hkv, k0, n, d, 1.0f, w.v.data());
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, n, 1.0f, w.s.data(),
                   kLdS, v.data, v.ld, 1.0f, w.o.data(), d);
+    } else if (path == FaPath::f32_dot) {
+      pack_k_f32(f32_rows(p.k, b, hkv, k0), p.k.stride_s, n, d, w.k.data());
+      qk_f32(f32_rows(p.q, b, h, q0), p.q.stride_s, rows, w.k.data(), n, d, w.s.data(), kLdS);
+      softmax_rows(p, q0, rows, k0, n, qk_scale, w);
+      pack_v_f32(f32_rows(p.v, b, hkv, k0), p.v.stride_s, n, d, w.v.data());
+      pv_f32(w.s.data(), kLdS, rows, w.v.data(), n, d, w.o.data(), d);
     } else {
       pack_k_pairs(bf16_rows(p.k, b, hkv, k0), p.k.stride_s, n, d, w.k_pairs.data());
       qk_bf16(bf16_rows(p.q, b, h, q0), p.q.stride_s, rows, w.k_pairs.data(), n, d, w.s.data(),
@@ -170,8 +183,10 @@ void run_task(const dattn_problem& p, FaPath path, int64_t b, int64_t h, int64_t
 }  // namespace
 
 FaPath best_fa_path(const dattn_problem& p) {
-  return static_cast<DType>(p.dtype) == DType::bf16 && bf16_dot_available() ? FaPath::bf16_dot
-                                                                             : FaPath::sgemm;
+  const auto dtype = static_cast<DType>(p.dtype);
+  if (dtype == DType::bf16 && bf16_dot_available()) return FaPath::bf16_dot;
+  if (dtype == DType::f32 && f32_dot_available()) return FaPath::f32_dot;
+  return FaPath::sgemm;
 }
 
 void fa(const dattn_problem& p) { fa_on(p, best_fa_path(p)); }

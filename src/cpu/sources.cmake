@@ -3,6 +3,7 @@ target_sources(dattn_obj PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/bf16_dot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/blas.cpp
   ${CMAKE_CURRENT_LIST_DIR}/capability.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/f32_dot.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fa.cpp
   ${CMAKE_CURRENT_LIST_DIR}/quant.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rows.cpp

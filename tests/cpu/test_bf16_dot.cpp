@@ -1,6 +1,6 @@
 // The AVX512-BF16 block products (bf16_dot.h) against fp64 on the same bf16 values, and
-// fa's two paths against the fp64 attention reference with fa's own bound. Skipped on a CPU
-// without AVX512-BF16, where nothing takes these paths.
+// fa's paths (fa.h) against the fp64 attention reference with fa's own bound. Skipped on a
+// CPU without the instructions, where nothing takes these paths.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +10,7 @@
 
 #include "cpu/bf16_dot.h"
 #include "cpu/convert.h"
+#include "cpu/f32_dot.h"
 #include "cpu/fa.h"
 #include "cpu/sage_pv.h"
 #include "support/compare.h"
@@ -96,10 +97,9 @@ TEST(Bf16Dot, PVRoundsPToBf16AndAddsOnce) {
   }
 }
 
-// fa's bound (test_exact.cpp) on both paths, on bf16 cases that cover partial tiles, every
-// layout, GQA, causal and a key count past one KV tile.
-TEST(Bf16Dot, FaPathsMeetFaBound) {
-  if (!bf16_dot_available()) GTEST_SKIP() << "no AVX512-BF16 on this CPU";
+// fa's bound (test_exact.cpp) on every path for the dtype, on cases that cover partial
+// tiles, every layout, GQA, causal and a key count past one KV tile.
+void expect_fa_paths_meet_bound(DType dtype, FaPath fast) {
   using test::Spec, test::Storage, test::Inputs;
   std::vector<Spec> specs(4);
   specs[0].shape = {1, 2, 2, 333, 333, 128}, specs[0].inputs = Inputs::k_bias;
@@ -107,9 +107,9 @@ TEST(Bf16Dot, FaPathsMeetFaBound) {
   specs[2].shape = {1, 2, 1, 300, 200, 40}, specs[2].storage = Storage::nhd, specs[2].causal = true;
   specs[3].shape = {1, 1, 1, 1000, 1000, 64};
   for (Spec& spec : specs) {
-    spec.dtype = DType::bf16;
-    for (FaPath path : {FaPath::sgemm, FaPath::bf16_dot}) {
-      SCOPED_TRACE(test::describe(spec) + (path == FaPath::sgemm ? " sgemm" : " bf16_dot"));
+    spec.dtype = dtype;
+    for (FaPath path : {FaPath::sgemm, fast}) {
+      SCOPED_TRACE(test::describe(spec) + (path == FaPath::sgemm ? " sgemm" : " dot"));
       test::HostProblem hp(spec, test::test_seed());
       const test::Outcome o = test::run_and_compare(hp, [&](const dattn_problem& p) { fa_on(p, path); });
       EXPECT_EQ(o.out.nonfinite, 0);
@@ -119,6 +119,16 @@ TEST(Bf16Dot, FaPathsMeetFaBound) {
       EXPECT_TRUE(o.outside_untouched);
     }
   }
+}
+
+TEST(Bf16Dot, FaPathsMeetFaBound) {
+  if (!bf16_dot_available()) GTEST_SKIP() << "no AVX512-BF16 on this CPU";
+  expect_fa_paths_meet_bound(DType::bf16, FaPath::bf16_dot);
+}
+
+TEST(F32Dot, FaPathsMeetFaBound) {
+  if (!f32_dot_available()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  expect_fa_paths_meet_bound(DType::f32, FaPath::f32_dot);
 }
 
 // sage_attn's fp8 P V: both paths multiply the same exact values, so they differ only in
