@@ -111,7 +111,7 @@ Tolerance tolerance(DType dtype) {
     // fp32 throughout; exp2f and summation order leave ~1e-6.
     case DType::f32: return {2e-5, 1e-4, 1e-4};
   }
-  return {0, 0, 0};
+  throw std::logic_error("tolerance: unknown dtype " + std::to_string(static_cast<int>(dtype)));
 }
 
 void expect_matches_reference(const AttnCase& c, const CaseResult& r) {

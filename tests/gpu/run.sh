@@ -35,7 +35,7 @@ race_small='*FaTest*Sq1_*:*FaTest*Sq17_*:*FaTest*Sq100_*:*FaTest*Sq129_*:CudaMod
 } >"$out/build.log" 2>&1
 step configure build 120 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CUDA_ARCHITECTURES="$archs" -DDATTN_BUILD_GPU_TIMING=ON -DDATTN_BUILD_PYTHON=OFF &&
-  step build build 300 cmake --build "$build" -j16 --target dattn_cuda dattn_gpu_tests dattn_gpu_timing
+  step build build 300 cmake --build "$build" -j16 --target dattn_cuda dattn_gpu_tests dattn_gpu_timing dattn_sage_timing dattn_fa_sm90_bench
 [ -x "$build/dattn_gpu_tests" ] || { tail -40 "$out/build.log"; printf '%s\n' "${summary[@]}"; exit 1; }
 
 step tests tests 150 "$build/dattn_gpu_tests"

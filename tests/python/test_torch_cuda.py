@@ -79,11 +79,10 @@ def test_sage_within_design_bounds(rng, sage_pv, k_bias, layout, d):
     if not backend_available("sage_attn"):
         pytest.skip("sage_attn is not available on this GPU")
     q, k, v = inputs(rng, 2, 8, 8, 1500, 1500, d, layout=layout, k_bias=k_bias)
-    try:
-        out = dattn.attention(q, k, v, layout=layout, backend="sage_attn", sage_pv=sage_pv,
-                              strict=True)
-    except RuntimeError as error:
-        pytest.skip(f"sage_attn {sage_pv}: {error}")
+    if sage_pv == "fp8" and torch.cuda.get_device_capability() < (8, 9):
+        pytest.skip("fp8 P·V needs FP8 tensor cores (compute capability 8.9 or later)")
+    out = dattn.attention(q, k, v, layout=layout, backend="sage_attn", sage_pv=sage_pv,
+                          strict=True)
     m = metrics(to64(out), reference(to64(q), to64(k), to64(v), layout=layout)[0])
     min_cosine, max_rel_l1 = SAGE_BOUNDS[sage_pv]
     assert m["cosine"] >= min_cosine and m["rel_l1"] <= max_rel_l1, m

@@ -103,8 +103,9 @@ int main() {
       const float total = median_ms(stream, [&] { dattn::cuda::sage_attn(p); });
       const dattn::cuda::quant::PackedShape shape =
           dattn::cuda::quant::packed_shape(p, pv == dattn::SagePV::fp8);
-      const dattn::cuda::quant::Packed buf = dattn::cuda::quant::carve(
-          shape, dattn::cuda::workspace(0, stream, dattn::cuda::quant::packed_bytes(shape)));
+      const dattn::cuda::WorkspaceLease ws =
+          dattn::cuda::workspace(0, stream, dattn::cuda::quant::packed_bytes(shape));
+      const dattn::cuda::quant::Packed buf = dattn::cuda::quant::carve(shape, ws.ptr);
       const float quant = median_ms(stream, [&] { dattn::cuda::quant::quantize(p, shape, buf); });
       std::printf("%-28s %-4s %10.3f %10.1f %10.3f\n", sh.name,
                   pv == dattn::SagePV::fp8 ? "fp8" : "f16", total, flops / total / 1e9, quant);
