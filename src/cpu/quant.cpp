@@ -68,41 +68,42 @@ void sage_k_mean(const dattn_problem& p, float* k_mean) {
   }
 }
 
-void sage_quantize_q(const dattn_problem& p, int8_t* q_int8, float* q_scale) {
+namespace {
+
+// INT8 codes and one scale per kBlock tokens of every (batch, head) of `v`; `mean` (per
+// (batch, head, channel), or null) is subtracted first, and each scale is multiplied by `fold`.
+void quantize_int8_blocks(const dattn_problem& p, const dattn_view& v, int64_t heads, int64_t seq,
+                          const float* mean, float fold, int8_t* codes, float* scales) {
   const int64_t d = p.head_dim;
-  const int64_t blocks = sage_blocks(p.seq_q);
-  const float fold = p.sm_scale * dattn::sage::kLog2e;
+  const int64_t blocks = sage_blocks(seq);
 #pragma omp parallel
   {
     std::vector<float> x(kBlock * d);
 #pragma omp for schedule(static)
-    for (int64_t i = 0; i < p.batch * p.heads_q * blocks; ++i) {
+    for (int64_t i = 0; i < p.batch * heads * blocks; ++i) {
       const int64_t bh = i / blocks, s0 = (i % blocks) * kBlock;
-      const int64_t n = std::min(kBlock, p.seq_q - s0);
-      load_rows(p.q, dtype_of(p), bh / p.heads_q, bh % p.heads_q, s0, n, d, 1.0f, x.data());
-      q_scale[i] = quantize_block_int8(x.data(), n * d, q_int8 + (bh * p.seq_q + s0) * d) * fold;
+      const int64_t n = std::min(kBlock, seq - s0);
+      load_rows(v, dtype_of(p), bh / heads, bh % heads, s0, n, d, 1.0f, x.data());
+      if (mean != nullptr) {
+        for (int64_t t = 0; t < n; ++t) {
+          for (int64_t c = 0; c < d; ++c) x[t * d + c] -= mean[bh * d + c];
+        }
+      }
+      scales[i] = quantize_block_int8(x.data(), n * d, codes + (bh * seq + s0) * d) * fold;
     }
   }
 }
 
+}  // namespace
+
+void sage_quantize_q(const dattn_problem& p, int8_t* q_int8, float* q_scale) {
+  quantize_int8_blocks(p, p.q, p.heads_q, p.seq_q, nullptr, p.sm_scale * dattn::sage::kLog2e,
+                       q_int8, q_scale);
+}
+
 void sage_quantize_k(const dattn_problem& p, const float* k_mean, int8_t* k_int8,
                      float* k_scale) {
-  const int64_t d = p.head_dim;
-  const int64_t blocks = sage_blocks(p.seq_kv);
-#pragma omp parallel
-  {
-    std::vector<float> x(kBlock * d);
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < p.batch * p.heads_kv * blocks; ++i) {
-      const int64_t bh = i / blocks, s0 = (i % blocks) * kBlock;
-      const int64_t n = std::min(kBlock, p.seq_kv - s0);
-      load_rows(p.k, dtype_of(p), bh / p.heads_kv, bh % p.heads_kv, s0, n, d, 1.0f, x.data());
-      for (int64_t t = 0; t < n; ++t) {
-        for (int64_t c = 0; c < d; ++c) x[t * d + c] -= k_mean[bh * d + c];
-      }
-      k_scale[i] = quantize_block_int8(x.data(), n * d, k_int8 + (bh * p.seq_kv + s0) * d);
-    }
-  }
+  quantize_int8_blocks(p, p.k, p.heads_kv, p.seq_kv, k_mean, 1.0f, k_int8, k_scale);
 }
 
 void sage_quantize_v_fp8(const dattn_problem& p, uint8_t* v_fp8, float* v_scale) {

@@ -230,31 +230,26 @@ void quantize_logical(const dattn_problem& p, const Logical& out) {
 
   const int64_t D = s.head_dim, qb = ceil_div(s.seq_q, sage::kQBlock),
                 kb = ceil_div(s.seq_kv, sage::kKBlock);
+  // Codes [B, H, S, D] and scales [B, H, blocks], both contiguous: the contract's logical layout.
+  auto logical_int8 = [&](bool is_q, int8_t* codes, float* scales, int64_t heads, int64_t seq,
+                          int64_t blocks) {
+    Int8Params t = int8_common(s, buf, is_q, p.sm_scale);
+    t.dst = codes;
+    t.dst_ss = D;
+    t.dst_sh = seq * D;
+    t.dst_sb = heads * t.dst_sh;
+    t.dst_rows = seq;
+    t.dst_cols = D;
+    t.scale = scales;
+    t.scale_sh = blocks;
+    t.scale_sb = heads * blocks;
+    t.scale_blocks = blocks;
+    return t;
+  };
   Targets t{};
-  t.q = int8_common(s, buf, true, p.sm_scale);
-  t.q.dst = out.q;
-  t.q.dst_ss = D;
-  t.q.dst_sh = s.seq_q * D;
-  t.q.dst_sb = s.heads_q * t.q.dst_sh;
-  t.q.dst_rows = s.seq_q;
-  t.q.dst_cols = D;
-  t.q.scale = out.q_scale;
-  t.q.scale_sh = qb;
-  t.q.scale_sb = s.heads_q * qb;
-  t.q.scale_blocks = qb;
+  t.q = logical_int8(true, out.q, out.q_scale, s.heads_q, s.seq_q, qb);
   t.q_blocks = qb;
-
-  t.k = int8_common(s, buf, false, p.sm_scale);
-  t.k.dst = out.k;
-  t.k.dst_ss = D;
-  t.k.dst_sh = s.seq_kv * D;
-  t.k.dst_sb = s.heads_kv * t.k.dst_sh;
-  t.k.dst_rows = s.seq_kv;
-  t.k.dst_cols = D;
-  t.k.scale = out.k_scale;
-  t.k.scale_sh = kb;
-  t.k.scale_sb = s.heads_kv * kb;
-  t.k.scale_blocks = kb;
+  t.k = logical_int8(false, out.k, out.k_scale, s.heads_kv, s.seq_kv, kb);
   t.k_blocks = kb;
 
   t.v.heads = s.heads_kv;
