@@ -23,12 +23,13 @@ run_stage() {
   shift 2
   local logs=$build/logs-$name
   rm -rf "$logs" && mkdir -p "$logs"
-  LOGS=$logs timeout "$limit" "$@" > "$logs/$name.log" 2>&1 < /dev/null
+  # stage.log, not $name.log: a stage's own script may write $name.log in the same folder.
+  LOGS=$logs timeout "$limit" "$@" > "$logs/stage.log" 2>&1 < /dev/null
   local rc=$?
   tar -C "$logs" -czf "$out/$name.tgz" .
   summary+=("$(printf '%-7s rc=%-3s %4ss' "$name" "$rc" $((SECONDS - t0)))")
   echo "=== $name (rc=$rc)"
-  tail -n 25 "$logs/$name.log"
+  tail -n 70 "$logs/stage.log"
 }
 
 gtests_job() {
@@ -63,7 +64,7 @@ fi
 
 for stage in "${stages[@]}"; do
   case $stage in
-    tests) run_stage tests 200 env OUT="$build/logs-tests" bash tests/gpu/run.sh 90a-real ;;
+    tests) run_stage tests 330 env OUT="$build/logs-tests" bash tests/gpu/run.sh 90a-real ;;
     python) run_stage python 240 env OUT="$build/logs-python" bash tests/python/run_gpu.sh install test ;;
     pybench) run_stage pybench 200 env OUT="$build/logs-pybench" bash tests/python/run_gpu.sh bench ;;
     gtests) run_stage gtests 150 bash "$0" --job gtests ;;

@@ -1,5 +1,6 @@
 // dattn_sage_timing: times sage_attn end to end (quantization included, as a user calls it)
-// and its quantization alone on DESIGN.md workloads. Not a test (tests are never timed).
+// through each attention kernel (automatic: the Hopper one on an H100; the mma.sync one
+// forced) and its quantization alone on DESIGN.md workloads. Not a test (tests are never timed).
 // Method (METHOD.md): random bf16 inputs, 3 warm-up runs, then the median of 15 runs timed
 // with CUDA events on one stream.
 #include <cuda_bf16.h>
@@ -66,10 +67,14 @@ int main() {
                           {"flux causal", 1, 24, 4608, 128, true},
                           {"sweep (4,32,8192,128)", 4, 32, 8192, 128, false},
                           {"sd3.5 (2,38,4429,64)", 2, 38, 4429, 64, false},
-                          {"cogvideox (1,48,17776,64)", 1, 48, 17776, 64, false}};
+                          {"cogvideox (1,48,17776,64)", 1, 48, 17776, 64, false},
+                          {"wan (1,40,32760,128)", 1, 40, 32760, 128, false},
+                          {"sweep (4,32,1024,128)", 4, 32, 1024, 128, false},
+                          {"sweep (4,32,4096,128)", 4, 32, 4096, 128, false},
+                          {"sweep (4,32,16384,128)", 4, 32, 16384, 128, false}};
   cudaStream_t stream;
   DATTN_CUDA_CHECK(cudaStreamCreate(&stream));
-  std::printf("%-28s %-4s %10s %10s %10s\n", "shape", "pv", "total ms", "TFLOPS", "quant ms");
+  std::printf("%-28s %-4s %-9s %10s %10s %10s\n", "shape", "pv", "kernel", "total ms", "TFLOPS", "quant ms");
   for (const Shape& sh : shapes) {
     const size_t n = static_cast<size_t>(sh.b * sh.h * sh.s * sh.d);
     __nv_bfloat16 *q, *k, *v, *o;
@@ -100,15 +105,20 @@ int main() {
     const double flops = 4.0 * sh.b * sh.h * sh.s * sh.s * sh.d / (sh.causal ? 2 : 1);
     for (dattn::SagePV pv : {dattn::SagePV::fp8, dattn::SagePV::f16}) {
       p.sage_pv = static_cast<int32_t>(pv);
-      const float total = median_ms(stream, [&] { dattn::cuda::sage_attn(p); });
+      using dattn::cuda::SageKernel;
+      const float total = median_ms(stream, [&] { dattn::cuda::sage_attn(p, SageKernel::automatic); });
+      const float total_mma = median_ms(stream, [&] { dattn::cuda::sage_attn(p, SageKernel::mma_sync); });
       const dattn::cuda::quant::PackedShape shape =
           dattn::cuda::quant::packed_shape(p, pv == dattn::SagePV::fp8);
       const dattn::cuda::WorkspaceLease ws =
           dattn::cuda::workspace(0, stream, dattn::cuda::quant::packed_bytes(shape));
       const dattn::cuda::quant::Packed buf = dattn::cuda::quant::carve(shape, ws.ptr);
       const float quant = median_ms(stream, [&] { dattn::cuda::quant::quantize(p, shape, buf); });
-      std::printf("%-28s %-4s %10.3f %10.1f %10.3f\n", sh.name,
-                  pv == dattn::SagePV::fp8 ? "fp8" : "f16", total, flops / total / 1e9, quant);
+      const char* pv_name = pv == dattn::SagePV::fp8 ? "fp8" : "f16";
+      std::printf("%-28s %-4s %-9s %10.3f %10.1f %10.3f\n", sh.name, pv_name, "automatic", total,
+                  flops / total / 1e9, quant);
+      std::printf("%-28s %-4s %-9s %10.3f %10.1f %10s\n", sh.name, pv_name, "mma.sync", total_mma,
+                  flops / total_mma / 1e9, "");
     }
     DATTN_CUDA_CHECK(cudaFree(q));
     DATTN_CUDA_CHECK(cudaFree(k));

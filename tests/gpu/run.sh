@@ -46,6 +46,7 @@ step memcheck memcheck 150 compute-sanitizer --tool memcheck --report-api-errors
 step racecheck racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 99 \
   "$build/dattn_gpu_tests" --gtest_filter="$race_small"
 step timing timing 60 "$build/dattn_gpu_timing"
+step sage_timing timing 90 "$build/dattn_sage_timing"
 step torch torch 60 python3 - <<'PY'
 # PyTorch SDPA beside dattn's fa, same GPU, same method: random bf16, 3 warm-up runs,
 # median of 15 event-timed runs.
@@ -55,7 +56,11 @@ for name, (b, h, s, d, causal) in {"flux (1,24,4608,128)": (1, 24, 4608, 128, Fa
                                    "flux causal": (1, 24, 4608, 128, True),
                                    "sweep (4,32,8192,128)": (4, 32, 8192, 128, False),
                                    "sd3.5 (2,38,4429,64)": (2, 38, 4429, 64, False),
-                                   "cogvideox (1,48,17776,64)": (1, 48, 17776, 64, False)}.items():
+                                   "cogvideox (1,48,17776,64)": (1, 48, 17776, 64, False),
+                                   "wan (1,40,32760,128)": (1, 40, 32760, 128, False),
+                                   "sweep (4,32,1024,128)": (4, 32, 1024, 128, False),
+                                   "sweep (4,32,4096,128)": (4, 32, 4096, 128, False),
+                                   "sweep (4,32,16384,128)": (4, 32, 16384, 128, False)}.items():
     q, k, v = (torch.randn(b, h, s, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
     flops = 4 * b * h * s * s * d / (2 if causal else 1)
     for backend in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
@@ -75,7 +80,7 @@ grep -hE "^\[  FAILED  \]|Failure$" "$out/tests.log" | head -30
 echo "=== sanitizers"
 grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|Race reported" "$out/memcheck.log" "$out/racecheck.log" | sort | uniq -c | head -20
 echo "=== timing (ms, TFLOPS)"
-cat "$out/timing.log" "$out/torch.log" | tail -30
+cat "$out/timing.log" "$out/torch.log" | tail -60
 echo "=== tests"
 grep -hE "^\[  (PASSED|FAILED|SKIPPED) *\]" "$out/tests.log" "$out/memcheck.log" "$out/racecheck.log" | grep -v "\]\ [A-Za-z]*\." | head -20
 echo "=== summary"

@@ -82,6 +82,7 @@ std::string SageCase::name() const {
   if (row_pad) s += " pad" + std::to_string(row_pad);
   if (k_bias) s += " k-bias";
   if (!lse) s += " no-lse";
+  if (kernel == cuda::SageKernel::mma_sync) s += " mma.sync";
   return s;
 }
 
@@ -161,7 +162,7 @@ SageProblem::~SageProblem() {
 int64_t SageProblem::run_gpu() {
   cuda_ok(cudaMemsetAsync(dout_, 0xff, out_.size() * 2, stream_), "poison out");
   cuda_ok(cudaMemsetAsync(dlse_, 0xff, lse_.size() * sizeof(float), stream_), "poison lse");
-  cuda::sage_attn(device_);
+  cuda::sage_attn(device_, case_.kernel);
   cuda_ok(cudaStreamSynchronize(stream_), "sage_attn on the device");
   cuda_ok(cudaMemcpy(out_.data(), dout_, out_.size() * 2, cudaMemcpyDeviceToHost), "download out");
   cuda_ok(cudaMemcpy(lse_.data(), dlse_, lse_.size() * sizeof(float), cudaMemcpyDeviceToHost),

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/problem.h"
+#include "cuda/sage/sage_attn.h"
 #include "dattn/types.h"
 
 namespace dattn::sage_test {
@@ -26,6 +27,8 @@ struct SageCase {
   // strides odd (the epilogue's scalar stores).
   int64_t row_pad = 0;
   bool k_bias = false;  // K + 8·N(0,1) per (b, h, channel) and Q × 2 (DESIGN.md)
+  // The attention kernel after the quantization: automatic is the Hopper one on an H100.
+  cuda::SageKernel kernel = cuda::SageKernel::automatic;
   std::string name() const;
 };
 
@@ -42,7 +45,7 @@ class SageProblem {
   const dattn_problem& host() const { return host_; }      // out / lse: host buffers
   const dattn_problem& device() const { return device_; }  // device buffers, private stream
 
-  // Poisons the device out / lse (NaN), runs cuda::sage_attn, waits for the stream and
+  // Poisons the device out / lse (NaN), runs cuda::sage_attn with the case's kernel, waits for the stream and
   // copies out / lse into the host buffers. Returns the number of padding elements of out
   // that the kernel changed (must be 0).
   int64_t run_gpu();

@@ -18,24 +18,6 @@ namespace dattn::cuda::flash_sm90 {
 // starting them first keeps the tail of the grid short.
 __device__ __forceinline__ int m_block_of_cta() { return static_cast<int>(gridDim.x - 1 - blockIdx.x); }
 
-// Sets scores of keys a row must not see (past seq_kv, or above the causal diagonal) to -inf.
-// `row` is the thread's first row in the sequence (its second is row + 8).
-template <int kNBlocksS>
-__device__ __forceinline__ void mask_scores(float (&s)[kNBlocksS][4], const ParamsSm90& p, int row, int n0) {
-  const int t = threadIdx.x % 4;
-  const int diag = p.seq_kv - p.seq_q;
-#pragma unroll
-  for (int i = 0; i < kNBlocksS; ++i) {
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const int col = n0 + 8 * i + 2 * t + (e & 1);
-      const int r = row + 8 * (e >> 1);
-      const bool hidden = col >= p.seq_kv || (p.causal && col > r + diag);
-      if (hidden) s[i][e] = -INFINITY;
-    }
-  }
-}
-
 template <class Traits>
 __global__ void __launch_bounds__(Traits::kThreads, 1)
     flash_fwd_kernel_sm90(const __grid_constant__ TensorMaps tm, const __grid_constant__ ParamsSm90 p) {
@@ -83,7 +65,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     const uint32_t q_rows = sm.q() + wg * 64 * Traits::kRowBytes;
     uint32_t pa[kBlockN / 16][4];
     const auto scores_to_p = [&](float (&sc)[kNBlocksS][4], int n, float (&alpha)[2]) {
-      if (n >= first_masked_tile) mask_scores(sc, p, row, n * kBlockN);
+      if (n >= first_masked_tile) mask_scores(sc, p.seq_q, p.seq_kv, p.causal, row, n * kBlockN);
       softmax.update(sc, alpha, p.scale_log2);
     };
     const auto pack_p = [&](const float (&sc)[kNBlocksS][4]) {

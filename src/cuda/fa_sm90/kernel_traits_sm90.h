@@ -29,6 +29,7 @@ struct KernelTraitsSm90 {
   static constexpr int kRowBytes = kBoxCols * 2;
   static constexpr uint32_t kQBytes = kBlockM * kHeadDim * 2;
   static constexpr uint32_t kKVBytes = kBlockN * kHeadDim * 2;  // one K or V tile
+  static constexpr uint32_t kKTileBytes = kKVBytes, kVTileBytes = kKVBytes;
   static constexpr uint32_t kQColBlockBytes = kBlockM * kRowBytes;
   static constexpr uint32_t kKVColBlockBytes = kBlockN * kRowBytes;
 

@@ -94,17 +94,31 @@ __device__ __forceinline__ void fence_registers(float (&d)[R][C]) {
   }
 }
 
-// Shared-memory matrix descriptor for a tile that TMA wrote with 128-byte swizzling: rows of
-// 128 bytes, 8-row atoms of 1024 bytes. `leading_bytes` matters only for N-major operands
-// (the distance between 64-element column blocks); `stride_bytes` is between 8-row atoms.
-__device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t leading_bytes,
-                                                    uint32_t stride_bytes) {
+template <int R, int C>
+__device__ __forceinline__ void fence_registers(int (&d)[R][C]) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) {
+#pragma unroll
+    for (int j = 0; j < C; ++j) asm volatile("" : "+r"(d[i][j])::"memory");
+  }
+}
+
+// Shared-memory matrix descriptor for a tile that TMA wrote swizzled: rows of `Swizzle`
+// bytes (128 or 64), 8-row atoms. `leading_bytes` matters only for N-major operands (the
+// distance between 64-element column blocks); `stride_bytes` is between 8-row atoms.
+template <int Swizzle>
+__device__ __forceinline__ uint64_t smem_desc(uint32_t addr, uint32_t leading_bytes, uint32_t stride_bytes) {
+  static_assert(Swizzle == 128 || Swizzle == 64, "128- or 64-byte swizzle");
   uint64_t d = 0;
   d |= static_cast<uint64_t>((addr & 0x3FFFF) >> 4);
   d |= static_cast<uint64_t>((leading_bytes & 0x3FFFF) >> 4) << 16;
   d |= static_cast<uint64_t>((stride_bytes & 0x3FFFF) >> 4) << 32;
-  d |= 1ull << 62;  // layout type 1: 128-byte swizzle
+  d |= (Swizzle == 128 ? 1ull : 2ull) << 62;  // layout type: 1 = 128-byte, 2 = 64-byte swizzle
   return d;
+}
+__device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t leading_bytes,
+                                                    uint32_t stride_bytes) {
+  return smem_desc<128>(addr, leading_bytes, stride_bytes);
 }
 
 // ---- registers ------------------------------------------------------------------------

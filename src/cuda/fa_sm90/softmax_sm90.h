@@ -7,6 +7,27 @@
 
 namespace dattn::cuda::flash_sm90 {
 
+// Sets scores of keys a row must not see (at or past seq_kv, or above the bottom-right
+// aligned causal diagonal: key > row + seq_kv - seq_q) to -inf. Accumulator layout of
+// m64nN: `row` is the thread's first row in the sequence (its second is row + 8), n0 the
+// tile's first key.
+template <int kNBlocksS>
+__device__ __forceinline__ void mask_scores(float (&s)[kNBlocksS][4], int seq_q, int seq_kv, bool causal, int row,
+                                            int n0) {
+  const int t = threadIdx.x % 4;
+  const int diag = seq_kv - seq_q;
+#pragma unroll
+  for (int i = 0; i < kNBlocksS; ++i) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int col = n0 + 8 * i + 2 * t + (e & 1);
+      const int r = row + 8 * (e >> 1);
+      const bool hidden = col >= seq_kv || (causal && col > r + diag);
+      if (hidden) s[i][e] = -INFINITY;
+    }
+  }
+}
+
 template <int kNBlocksS, int kNBlocksO>
 struct OnlineSoftmaxSm90 {
   float row_max[2] = {-INFINITY, -INFINITY};  // raw (unscaled) running max
@@ -14,8 +35,10 @@ struct OnlineSoftmaxSm90 {
 
   // Turns raw scores s into unnormalized probabilities in place; alpha receives the factor
   // by which each row's output accumulator must be rescaled (applied by rescale(), later:
-  // the accumulator may still be in use by a wgmma when the scores are ready).
-  __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&alpha)[2], float scale_log2) {
+  // the accumulator may still be in use by a wgmma when the scores are ready). Every P is
+  // multiplied by 2^bias (sage's fp8 P·V: 448, to fill e4m3's range); the row sums too.
+  __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&alpha)[2], float scale_log2,
+                                         float bias = 0.0f) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float mx = row_max[r];
@@ -30,8 +53,8 @@ struct OnlineSoftmaxSm90 {
       float sum = 0.0f;
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
-        s[i][2 * r] = exp2f(fmaf(s[i][2 * r], scale_log2, -base));
-        s[i][2 * r + 1] = exp2f(fmaf(s[i][2 * r + 1], scale_log2, -base));
+        s[i][2 * r] = exp2f(fmaf(s[i][2 * r], scale_log2, bias - base));
+        s[i][2 * r + 1] = exp2f(fmaf(s[i][2 * r + 1], scale_log2, bias - base));
         sum += s[i][2 * r] + s[i][2 * r + 1];
       }
       row_sum[r] = row_sum[r] * alpha[r] + sum;

@@ -33,24 +33,35 @@ PFN_cuTensorMapEncodeTiled_v12000 encode_fn(std::string* why) {
 
 }  // namespace
 
-std::string encode_tensor_map(CUtensorMap* map, const dattn_view& view, int32_t dtype, int64_t batch,
-                              int64_t heads, int64_t seq, int64_t head_dim, int box_rows) {
+std::string encode_tensor_map(CUtensorMap* map, const TensorMapSpec& spec) {
   std::string why;
   const auto encode = encode_fn(&why);
   if (encode == nullptr) return why;
-  constexpr int64_t kElem = 2;
-  const cuuint64_t dims[4] = {cuuint64_t(head_dim), cuuint64_t(seq), cuuint64_t(heads), cuuint64_t(batch)};
-  const cuuint64_t strides[3] = {cuuint64_t(view.stride_s * kElem), cuuint64_t(view.stride_h * kElem),
-                                 cuuint64_t(view.stride_b * kElem)};
-  const cuuint32_t box[4] = {64, cuuint32_t(box_rows), 1, 1};
+  const cuuint64_t dims[4] = {spec.dims[0], spec.dims[1], spec.dims[2], spec.dims[3]};
+  const cuuint64_t strides[3] = {spec.strides[0], spec.strides[1], spec.strides[2]};
+  const cuuint32_t box[4] = {spec.box[0], spec.box[1], 1, 1};
   const cuuint32_t unit[4] = {1, 1, 1, 1};
-  const CUtensorMapDataType type = dtype == static_cast<int32_t>(DType::bf16) ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
-                                                                              : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
-  const CUresult r = encode(map, type, 4, view.data, dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE,
-                            CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+  const CUresult r = encode(map, spec.type, 4, const_cast<void*>(spec.base), dims, strides, box, unit,
+                            CU_TENSOR_MAP_INTERLEAVE_NONE, spec.swizzle, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
                             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
   if (r != CUDA_SUCCESS) return "cuTensorMapEncodeTiled rejected the view (CUresult " + std::to_string(int(r)) + ")";
   return {};
+}
+
+std::string encode_tensor_map(CUtensorMap* map, const dattn_view& view, int32_t dtype, int64_t batch,
+                              int64_t heads, int64_t seq, int64_t head_dim, int box_rows) {
+  constexpr int64_t kElem = 2;
+  TensorMapSpec spec{};
+  spec.type = dtype == static_cast<int32_t>(DType::bf16) ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                                         : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  spec.base = view.data;
+  spec.dims[0] = uint64_t(head_dim), spec.dims[1] = uint64_t(seq), spec.dims[2] = uint64_t(heads);
+  spec.dims[3] = uint64_t(batch);
+  spec.strides[0] = uint64_t(view.stride_s * kElem), spec.strides[1] = uint64_t(view.stride_h * kElem);
+  spec.strides[2] = uint64_t(view.stride_b * kElem);
+  spec.box[0] = 64, spec.box[1] = uint32_t(box_rows);
+  spec.swizzle = CU_TENSOR_MAP_SWIZZLE_128B;
+  return encode_tensor_map(map, spec);
 }
 
 }  // namespace dattn::cuda::flash_sm90

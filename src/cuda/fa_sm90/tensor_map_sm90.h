@@ -12,6 +12,18 @@
 
 namespace dattn::cuda::flash_sm90 {
 
+// Any 4-D tiled map: dims innermost first, strides in bytes of dims 1..3, a box of
+// box[0] x box[1] x 1 x 1 elements, swizzled, zero-filled out of bounds.
+struct TensorMapSpec {
+  CUtensorMapDataType type;
+  const void* base;
+  uint64_t dims[4];
+  uint64_t strides[3];
+  uint32_t box[2];
+  CUtensorMapSwizzle swizzle;
+};
+std::string encode_tensor_map(CUtensorMap* map, const TensorMapSpec& spec);
+
 // A 4-D map over the [batch, heads, seq, head_dim] view (strides from the view), boxes of
 // 64 x box_rows x 1 x 1 elements, 128-byte swizzled, zero-filled out of bounds. The caller
 // has checked what TMA requires (16-byte aligned base, strides positive multiples of 16

@@ -1,7 +1,7 @@
-// Epilogue of the sage_attn kernels: O / rowsum (times the V channel scales with fp8 P·V),
-// cast to the output dtype, and the natural-log LSE with the K-smoothing correction
-// sm_scale·q·mean(K) added back. Independent of how the main loop produced O, so a Hopper
-// kernel with the same fragment layout per warp can reuse it.
+// Epilogue of the sage_attn kernels (mma.sync and Hopper): O / rowsum (times the V channel
+// scales with fp8 P·V), cast to the output dtype, and the natural-log LSE with the
+// K-smoothing correction sm_scale·q·mean(K) added back. Independent of how the main loop
+// produced O: both kernels hold it in the same fragment layout per warp.
 #pragma once
 
 #include <cmath>
@@ -15,17 +15,19 @@ namespace dattn::cuda::sage_mma {
 
 inline constexpr float kLn2 = 0.6931471805599453f;
 
-// row0: the absolute query row of this thread's fragment row g.
+// o, m, l: the accumulator (m16n8 C layout: rows g and g+8, columns 8j + 2t, +1), the row
+// max in log2 units and this thread's share of the row sum. row0: the absolute query row of
+// the thread's fragment row g.
 template <class T, int kDp, bool kFp8>
-__device__ void store_output(const Params& p, const WarpState<kDp, kFp8>& st, int64_t b, int64_t h,
-                             int64_t row0) {
+__device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], const float (&m)[2],
+                             const float (&l_part)[2], int64_t b, int64_t h, int64_t row0) {
   using Tr = Traits<kDp, kFp8>;
   const int t = threadIdx.x % 4;
   const int64_t hk = h / (p.heads_q / p.heads_kv);
   const float* vs = kFp8 ? p.v_scale + (b * p.heads_kv + hk) * kDp : nullptr;
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
-    float l = st.l[r];
+    float l = l_part[r];
     l += __shfl_xor_sync(0xffffffffu, l, 1);
     l += __shfl_xor_sync(0xffffffffu, l, 2);
     const int64_t row = row0 + 8 * r;
@@ -38,7 +40,7 @@ __device__ void store_output(const Params& p, const WarpState<kDp, kFp8>& st, in
       const int ch = 8 * j + 2 * t;
       if (ch >= p.head_dim) continue;
       // Divide, then scale: the CPU reference's order, so both round alike.
-      float x0 = seen ? st.o[j][2 * r] / l : 0.f, x1 = seen ? st.o[j][2 * r + 1] / l : 0.f;
+      float x0 = seen ? o[j][2 * r] / l : 0.f, x1 = seen ? o[j][2 * r + 1] / l : 0.f;
       if constexpr (kFp8) {
         x0 *= vs[ch];
         x1 *= vs[ch + 1];
@@ -54,7 +56,7 @@ __device__ void store_output(const Params& p, const WarpState<kDp, kFp8>& st, in
       // m and log2(l) are log2 units of the smoothed scores; fp8 P carries a factor 448.
       float lse = -INFINITY;
       if (seen) {
-        const float log2_sum = st.m[r] + log2f(l) - (kFp8 ? kLog2Fp8Max : 0.f);
+        const float log2_sum = m[r] + log2f(l) - (kFp8 ? kLog2Fp8Max : 0.f);
         lse = log2_sum * kLn2 + p.q_kmean[(b * p.heads_q + h) * p.sq_pad + row];
       }
       p.lse[b * p.lse_sb + h * p.lse_sh + row] = lse;

@@ -91,7 +91,7 @@ __global__ void __launch_bounds__(Traits<kDp, kFp8>::kThreads)
                                  causal_shift, s);
     st.accumulate(v_smem + stage * Tr::kVBytes, lane, s);
   }
-  store_output<T>(p, st, b, h, row0);
+  store_output<T, kDp, kFp8>(p, st.o, st.m, st.l, b, h, row0);
 }
 
 }  // namespace dattn::cuda::sage_mma

@@ -13,6 +13,7 @@
 #include "cuda/quant/quant.h"
 #include "cuda/sage/launch.h"
 #include "cuda/sage/sage_attn.h"
+#include "cuda/sage_sm90/sage_sm90.h"
 #include "dattn/types.h"
 
 namespace dattn::cuda {
@@ -117,7 +118,7 @@ bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* rea
   return true;
 }
 
-void sage_attn(const dattn_problem& p) {
+void sage_attn(const dattn_problem& p, SageKernel kernel) {
   if (std::string r = shape_reason(p.head_dim, p.dtype); !r.empty()) throw std::invalid_argument(r);
   if (p.sage_pv != static_cast<int32_t>(SagePV::fp8) &&
       p.sage_pv != static_cast<int32_t>(SagePV::f16)) {
@@ -164,7 +165,9 @@ void sage_attn(const dattn_problem& p) {
   k.sq_pad = shape.sq_pad;
   k.sk_pad = shape.sk_pad;
   k.head_dim = static_cast<int>(p.head_dim);
-  if (fp8) {
+  if (kernel == SageKernel::automatic && sage_sm90_fits(shape) && sage_sm90_supported(p.device_index, nullptr)) {
+    sage_attn_sm90(k, shape, p.dtype, p.causal != 0, stream);
+  } else if (fp8) {
     sage_mma::launch_fp8(k, p.batch, p.dtype, shape.dp, p.causal != 0, stream);
   } else {
     sage_mma::launch_f16(k, p.batch, p.dtype, shape.dp, p.causal != 0, stream);

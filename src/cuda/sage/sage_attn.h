@@ -8,11 +8,16 @@
 
 namespace dattn::cuda {
 
+// Which attention kernel runs after the quantization. `automatic` takes the Hopper wgmma
+// kernel where it applies (sm_90a image, compute capability 9.0) and the mma.sync kernel
+// elsewhere; `mma_sync` forces the latter (tests run both on a Hopper card).
+enum class SageKernel { automatic, mma_sync };
+
 // Quantizes q/k/v into the stream-ordered workspace and runs the attention kernel, all on
 // p.stream. p.sage_pv must be resolved (1 = fp8, 2 = f16); fp8 on a device without FP8
 // tensor cores (compute capability < 8.9) throws std::invalid_argument. Throws CudaError on
 // a CUDA failure.
-void sage_attn(const dattn_problem& p);
+void sage_attn(const dattn_problem& p, SageKernel kernel = SageKernel::automatic);
 
 // True when sage_attn can run on `device` at this head_dim and dtype with f16 P·V (the
 // precision every supported device has); otherwise false with the reason.

@@ -1,0 +1,281 @@
+// The Hopper (sm_90a) sage_attn kernel: fa_sm90's structure on sage's packed operands
+// (quant/layout.h). One CTA per (128 query rows, head, batch), three warpgroups: warpgroup 0
+// gives up its registers and one of its threads streams Q once and K/V tiles through TMA;
+// warpgroups 1 and 2 each own 64 query rows and run
+//   S = Q·Kᵀ   INT8 wgmma (IGMMA), exact int32, scaled by q_scale · k_scale to log2 units;
+//   P          base-2 online softmax (fp8: P scaled by 448 to fill e4m3's range);
+//   O_t = P·V  fp8 (QGMMA, V^T K-major) or f16 (HGMMA, V N-major) wgmma into a fresh
+//              accumulator per tile, added to the fp32 O afterwards: the two-level
+//              accumulation of DESIGN.md (the FP8 tensor-core sum keeps ~22 bits).
+// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores.
+#pragma once
+
+#include <cuda.h>
+
+#include <cstdint>
+
+#include "cuda/fa_sm90/mainloop_sm90.h"
+#include "cuda/fa_sm90/ptx_sm90.h"
+#include "cuda/fa_sm90/softmax_sm90.h"
+#include "cuda/fa_sm90/wgmma_ops.h"
+#include "cuda/sage/epilogue.cuh"
+#include "cuda/sage/mma_int8_fp8.h"
+#include "cuda/sage_sm90/traits_sm90.h"
+#include "cuda/sage_sm90/wgmma_8bit.h"
+
+namespace dattn::cuda::sage_sm90 {
+
+// The three TMA descriptors over the packed operands; __grid_constant__ kernel parameters.
+struct TensorMaps {
+  CUtensorMap q, k, v;
+};
+
+// Exact while |x| < 2^22 (TraitsSm90 checks the bound): 1.5·2^23 + x is a float whose
+// mantissa holds x. An integer add and a float subtract instead of I2F, which shares its
+// unit with the exp2s of the softmax.
+__device__ __forceinline__ float exact_int_to_float(int x) { return __int_as_float(x + 0x4B400000) - 12582912.0f; }
+
+template <int R, int C>
+__device__ __forceinline__ void fence_registers(uint32_t (&d)[R][C]) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) {
+#pragma unroll
+    for (int j = 0; j < C; ++j) asm volatile("" : "+r"(d[i][j])::"memory");
+  }
+}
+
+template <class Tr>
+struct Producer {
+  static __device__ void run(const flash_sm90::SmemSm90<Tr>& sm, const TensorMaps& tm, const flash_sm90::TileCoord& tc,
+                             int n_tiles) {
+    sm90::tma_prefetch_descriptor(&tm.q);
+    sm90::tma_prefetch_descriptor(&tm.k);
+    sm90::tma_prefetch_descriptor(&tm.v);
+    sm90::mbar_arrive_expect_tx(sm.q_full(), Tr::kQBytes);
+    sm90::tma_load_4d(sm.q(), &tm.q, sm.q_full(), 0, tc.m0, tc.head, tc.batch);
+    for (int n = 0; n < n_tiles; ++n) {
+      const int s = n % Tr::kStages;
+      const int use = n / Tr::kStages;  // how many times buffer s was filled before
+      const int key0 = n * Tr::kBlockN;
+      if (use > 0) sm90::mbar_wait(sm.k_empty(s), (use - 1) & 1);
+      sm90::mbar_arrive_expect_tx(sm.k_full(s), Tr::kKTileBytes);
+      sm90::tma_load_4d(sm.k(s), &tm.k, sm.k_full(s), 0, key0, tc.head_kv, tc.batch);
+      if (use > 0) sm90::mbar_wait(sm.v_empty(s), (use - 1) & 1);
+      sm90::mbar_arrive_expect_tx(sm.v_full(s), Tr::kVTileBytes);
+      if constexpr (Tr::kFp8) {
+        sm90::tma_load_4d(sm.v(s), &tm.v, sm.v_full(s), key0, 0, tc.head_kv, tc.batch);  // V^T: keys innermost
+      } else {
+#pragma unroll
+        for (int c = 0; c < Tr::kVColBlocks; ++c) {
+          sm90::tma_load_4d(sm.v(s) + c * Tr::kVColBlockBytes, &tm.v, sm.v_full(s), 64 * c, key0, tc.head_kv,
+                            tc.batch);
+        }
+      }
+    }
+  }
+};
+
+template <class Tr>
+struct Consumer {
+  static constexpr int kNBlocksS = Tr::kBlockN / 8;
+  static constexpr int kNBlocksO = Tr::kDp / 8;
+  // P as wgmma A fragments: fp8 one per k32 step, f16 one per k16 step.
+  static constexpr int kPSteps = Tr::kFp8 ? Tr::kBlockN / 32 : Tr::kBlockN / 16;
+
+  // S = Q·Kᵀ for this warpgroup's 64 rows as one wgmma group.
+  static __device__ __forceinline__ void issue_qk(int (&s)[kNBlocksS][4], uint32_t q_rows, uint32_t k_tile) {
+    sm90::wgmma_fence();
+#pragma unroll
+    for (int j = 0; j < Tr::kDp / 32; ++j) {
+      const uint64_t da = sm90::smem_desc<Tr::kQKSwizzle>(q_rows + 32 * j, 16, Tr::kQKAtomBytes);
+      const uint64_t db = sm90::smem_desc<Tr::kQKSwizzle>(k_tile + 32 * j, 16, Tr::kQKAtomBytes);
+      sm90::wgmma_s8_ss_m64n128(s, da, db, j > 0);
+    }
+    sm90::wgmma_commit();
+  }
+
+  // O_t = P·V as one wgmma group (O_t overwritten by the first step).
+  static __device__ __forceinline__ void issue_pv(float (&ot)[kNBlocksO][4], const uint32_t (&p)[kPSteps][4],
+                                                  uint32_t v_tile) {
+    sm90::fence_registers(ot);
+    sm90::wgmma_fence();
+#pragma unroll
+    for (int j = 0; j < kPSteps; ++j) {
+      if constexpr (Tr::kFp8) {
+        const uint64_t db = sm90::smem_desc<128>(v_tile + 32 * j, 16, 1024);
+        if constexpr (Tr::kDp == 128) {
+          sm90::wgmma_e4m3_rs_m64n128(ot, p[j], db, j > 0);
+        } else {
+          sm90::wgmma_e4m3_rs_m64n64(ot, p[j], db, j > 0);
+        }
+      } else {
+        const uint64_t db = sm90::smem_desc<128>(v_tile + j * 16 * 128, Tr::kVColBlockBytes, 1024);
+        if constexpr (Tr::kDp == 128) {
+          sm90::wgmma_rs_m64n128<__half>(ot, p[j], db, j > 0);
+        } else {
+          sm90::wgmma_rs_m64n64<__half>(ot, p[j], db, j > 0);
+        }
+      }
+    }
+    sm90::wgmma_commit();
+  }
+
+  // Probabilities to A fragments. fp8: bytes 4t..4t+3 of a k32 step hold keys 2t, 2t+1,
+  // 2t+8, 2t+9 of each 16, the order quant::kv_position stored V^T's keys in. f16: pairs.
+  static __device__ __forceinline__ void pack_p(const float (&sc)[kNBlocksS][4], uint32_t (&p)[kPSteps][4]) {
+#pragma unroll
+    for (int k = 0; k < kPSteps; ++k) {
+      if constexpr (Tr::kFp8) {
+        const int j = 4 * k;
+        p[k][0] = sage_mma::pack_e4m3x4(sc[j][0], sc[j][1], sc[j + 1][0], sc[j + 1][1]);
+        p[k][1] = sage_mma::pack_e4m3x4(sc[j][2], sc[j][3], sc[j + 1][2], sc[j + 1][3]);
+        p[k][2] = sage_mma::pack_e4m3x4(sc[j + 2][0], sc[j + 2][1], sc[j + 3][0], sc[j + 3][1]);
+        p[k][3] = sage_mma::pack_e4m3x4(sc[j + 2][2], sc[j + 2][3], sc[j + 3][2], sc[j + 3][3]);
+      } else {
+        p[k][0] = sm80::pack2<__half>(sc[2 * k][0], sc[2 * k][1]);
+        p[k][1] = sm80::pack2<__half>(sc[2 * k][2], sc[2 * k][3]);
+        p[k][2] = sm80::pack2<__half>(sc[2 * k + 1][0], sc[2 * k + 1][1]);
+        p[k][3] = sm80::pack2<__half>(sc[2 * k + 1][2], sc[2 * k + 1][3]);
+      }
+    }
+  }
+
+  // O += alpha · O_t, per row.
+  static __device__ __forceinline__ void add_tile(float (&o)[kNBlocksO][4], const float (&ot)[kNBlocksO][4],
+                                                  const float (&alpha)[2]) {
+#pragma unroll
+    for (int i = 0; i < kNBlocksO; ++i) {
+      o[i][0] = fmaf(ot[i][0], alpha[0], o[i][0]);
+      o[i][1] = fmaf(ot[i][1], alpha[0], o[i][1]);
+      o[i][2] = fmaf(ot[i][2], alpha[1], o[i][2]);
+      o[i][3] = fmaf(ot[i][3], alpha[1], o[i][3]);
+    }
+  }
+
+  static __device__ __forceinline__ void release(uint32_t empty_bar) {
+    __syncwarp();
+    if (threadIdx.x % 32 == 0) sm90::mbar_arrive(empty_bar);
+  }
+};
+
+template <class T, class Tr, bool kCausal>
+__global__ void __launch_bounds__(Tr::kThreads, 1)
+    sage_sm90_kernel(const __grid_constant__ TensorMaps tm, const __grid_constant__ sage_mma::Params p) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using C = Consumer<Tr>;
+  constexpr int kBlockM = Tr::kBlockM;
+  constexpr int kBlockN = Tr::kBlockN;
+  constexpr int kNBlocksS = C::kNBlocksS;
+  constexpr int kNBlocksO = C::kNBlocksO;
+  using Softmax = flash_sm90::OnlineSoftmaxSm90<kNBlocksS, kNBlocksO>;
+
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  const flash_sm90::SmemSm90<Tr> sm{(sm90::smem_u32(smem_raw) + 1023u) & ~1023u};
+
+  // Causal: the last query tiles see the most keys; starting them first shortens the tail.
+  const int m_block = kCausal ? static_cast<int>(gridDim.x - 1 - blockIdx.x) : static_cast<int>(blockIdx.x);
+  const int head = blockIdx.y;
+  const int heads_q = static_cast<int>(p.heads_q), heads_kv = static_cast<int>(p.heads_kv);
+  const flash_sm90::TileCoord tc{m_block * kBlockM, head, head / (heads_q / heads_kv), static_cast<int>(blockIdx.z)};
+  const int seq_q = static_cast<int>(p.seq_q), seq_kv = static_cast<int>(p.seq_kv);
+  const int diag = seq_kv - seq_q;
+  const int last_key = kCausal ? min(seq_kv - 1, tc.m0 + kBlockM - 1 + diag) : seq_kv - 1;
+  const int n_tiles = last_key < 0 ? 0 : last_key / kBlockN + 1;
+  // From this tile on, some key of the tile is hidden from some row (past seq_kv, or causal).
+  const int first_masked_key = kCausal ? min(seq_kv, tc.m0 + diag + 1) : seq_kv;
+  const int first_masked_tile = max(first_masked_key, 0) / kBlockN;
+
+  const int warpgroup = threadIdx.x / 128;
+  if (threadIdx.x == 0) sm.init_barriers();
+  __syncthreads();
+
+  if (warpgroup == 0) {
+    sm90::regs_release<Tr::kProducerRegs>();
+    if (threadIdx.x == 0 && n_tiles > 0) Producer<Tr>::run(sm, tm, tc, n_tiles);
+    return;
+  }
+  sm90::regs_claim<Tr::kConsumerRegs>();
+  const int wg = warpgroup - 1;
+  const int warp_row = wg * 64 + (threadIdx.x / 32 % 4) * 16 + threadIdx.x % 32 / 4;
+  const int row = tc.m0 + warp_row;
+  const int64_t bh_q = int64_t(tc.batch) * heads_q + head;
+  const float q_scale = p.q_scale[bh_q * (p.sq_pad / dattn::sage::kQBlock) + (tc.m0 + wg * 64) / dattn::sage::kQBlock];
+  const float* k_scale =
+      p.k_scale + (int64_t(tc.batch) * heads_kv + tc.head_kv) * (p.sk_pad / dattn::sage::kKBlock);
+  constexpr float kBias = Tr::kFp8 ? sage_mma::kLog2Fp8Max : 0.0f;
+  const float ones[2] = {1.0f, 1.0f};
+
+  float o[kNBlocksO][4], ot[kNBlocksO][4];
+#pragma unroll
+  for (int i = 0; i < kNBlocksO; ++i) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) o[i][e] = ot[i][e] = 0.0f;
+  }
+  Softmax softmax;
+  uint32_t pa[C::kPSteps][4];
+  const uint32_t q_rows = sm.q() + wg * 64 * Tr::kDp;
+
+  // Scores of tile n to probabilities (in sc), O rescaled to the new row max at once: the
+  // tensor cores never write O, only O_t.
+  const auto softmax_tile = [&](const int (&acc)[kNBlocksS][4], int n, float (&sc)[kNBlocksS][4],
+                                float (&alpha)[2]) {
+    const float scale0 = q_scale * k_scale[2 * n], scale1 = q_scale * k_scale[2 * n + 1];
+#pragma unroll
+    for (int i = 0; i < kNBlocksS; ++i) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) sc[i][e] = exact_int_to_float(acc[i][e]) * (i < kNBlocksS / 2 ? scale0 : scale1);
+    }
+    if (n >= first_masked_tile) flash_sm90::mask_scores(sc, seq_q, seq_kv, kCausal, row, n * kBlockN);
+    softmax.update(sc, alpha, 1.0f, kBias);
+    Softmax::rescale(o, alpha);
+  };
+
+  if (n_tiles > 0) {
+    sm90::mbar_wait(sm.q_full(), 0);
+    {
+      int acc[kNBlocksS][4];
+      float sc[kNBlocksS][4], alpha[2];
+      sm90::mbar_wait(sm.k_full(0), 0);
+      C::issue_qk(acc, q_rows, sm.k(0));
+      sm90::wgmma_wait<0>();
+      sm90::fence_registers(acc);
+      C::release(sm.k_empty(0));
+      softmax_tile(acc, 0, sc, alpha);
+      C::pack_p(sc, pa);
+    }
+    // S_n = Q·K_nᵀ and O_t = P_{n-1}·V_{n-1} in flight together; the softmax of S_n runs
+    // while the tensor cores finish the second.
+    for (int n = 1; n < n_tiles; ++n) {
+      const int s = n % Tr::kStages;
+      const int prev = (n - 1) % Tr::kStages;
+      int acc[kNBlocksS][4];
+      float sc[kNBlocksS][4], alpha[2];
+      sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
+      C::issue_qk(acc, q_rows, sm.k(s));
+      sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
+      C::issue_pv(ot, pa, sm.v(prev));
+      sm90::wgmma_wait<1>();
+      sm90::fence_registers(acc);
+      C::release(sm.k_empty(s));
+      softmax_tile(acc, n, sc, alpha);  // O now holds tiles < n-1 at row max m_n
+      sm90::wgmma_wait<0>();
+      sm90::fence_registers(ot);
+      fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
+      C::release(sm.v_empty(prev));
+      C::add_tile(o, ot, alpha);  // tile n-1 was at m_{n-1}: rescale it to m_n
+      C::pack_p(sc, pa);
+    }
+    const int last = (n_tiles - 1) % Tr::kStages;
+    sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Tr::kStages) & 1);
+    C::issue_pv(ot, pa, sm.v(last));
+    sm90::wgmma_wait<0>();
+    sm90::fence_registers(ot);
+    fence_registers(pa);
+    C::release(sm.v_empty(last));
+    C::add_tile(o, ot, ones);
+  }
+  sage_mma::store_output<T, Tr::kDp, Tr::kFp8>(p, o, softmax.row_max, softmax.row_sum, tc.batch, head, row);
+#endif
+}
+
+}  // namespace dattn::cuda::sage_sm90

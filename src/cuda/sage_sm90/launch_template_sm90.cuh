@@ -1,0 +1,30 @@
+// Turns (dtype, padded head dim, causal) into an instantiation of the Hopper sage_attn
+// kernel and launches it; included once per P·V precision (launch_sm90_{fp8,f16}.cu).
+#pragma once
+
+#include "cuda/common/check.h"
+#include "cuda/common/dispatch.h"
+#include "cuda/sage_sm90/kernel_sm90.cuh"
+#include "cuda/sage_sm90/launch_sm90.h"
+
+namespace dattn::cuda::sage_sm90 {
+
+template <bool kFp8>
+void launch(const TensorMaps& tm, const sage_mma::Params& p, int64_t batch, int32_t dtype, int dp, bool causal,
+            cudaStream_t stream) {
+  DATTN_DISPATCH_HALF_DTYPE(dtype, T, {
+    DATTN_DISPATCH_HEAD_DIM(dp, kDp, {
+      DATTN_DISPATCH_BOOL(causal, kCausal, {
+        using Tr = TraitsSm90<kDp, kFp8>;
+        auto* kernel = sage_sm90_kernel<T, Tr, kCausal>;
+        DATTN_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Tr::kSmemBytes));
+        const dim3 grid(static_cast<unsigned>(p.sq_pad / Tr::kBlockM), static_cast<unsigned>(p.heads_q),
+                        static_cast<unsigned>(batch));
+        kernel<<<grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(tm, p);
+        DATTN_CUDA_CHECK_LAUNCH();
+      });
+    });
+  });
+}
+
+}  // namespace dattn::cuda::sage_sm90

@@ -1,0 +1,112 @@
+// Host side of the Hopper sage_attn kernel: the device check and the TMA descriptors of the
+// packed operands (quant/layout.h).
+#include "cuda/sage_sm90/sage_sm90.h"
+
+#include <climits>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "cuda/common/check.h"
+#include "cuda/common/device_guard.h"
+#include "cuda/fa_sm90/tensor_map_sm90.h"
+#include "cuda/sage_sm90/kernel_sm90.cuh"
+#include "cuda/sage_sm90/launch_sm90.h"
+
+namespace dattn::cuda {
+namespace {
+
+std::string device_reason(int device) {
+  int major = 0, minor = 0, smem_optin = 0;
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  if (major != 9 || minor != 0) {
+    return "the Hopper sage_attn kernel needs compute capability 9.0, device " + std::to_string(device) + " has " +
+           std::to_string(major) + "." + std::to_string(minor);
+  }
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  const int needed = sage_sm90::TraitsSm90<128, false>::kSmemBytes;  // the largest of the set
+  if (smem_optin < needed) {
+    return "the Hopper sage_attn kernel needs " + std::to_string(needed) + " bytes of shared memory per block, device has " +
+           std::to_string(smem_optin);
+  }
+  DeviceGuard guard(device);
+  cudaFuncAttributes attr{};
+  if (const cudaError_t err = cudaFuncGetAttributes(&attr, sage_sm90::probe_kernel()); err != cudaSuccess) {
+    (void)cudaGetLastError();
+    return std::string("no sm_90a sage_attn kernel in this build (module built for ") + DATTN_CUDA_ARCH_LIST +
+           "): " + cudaGetErrorString(err);
+  }
+  return {};
+}
+
+// A 4-D map over a packed buffer: dims innermost first, a box of box0 x box1.
+std::string encode(CUtensorMap* map, CUtensorMapDataType type, int elem_bytes, const void* base,
+                   const uint64_t (&dims)[4], uint32_t box0, uint32_t box1, CUtensorMapSwizzle swizzle) {
+  flash_sm90::TensorMapSpec spec{};
+  spec.type = type;
+  spec.base = base;
+  uint64_t stride = elem_bytes;
+  for (int i = 0; i < 4; ++i) {
+    spec.dims[i] = dims[i];
+    if (i > 0) spec.strides[i - 1] = stride;
+    stride *= dims[i];
+  }
+  spec.box[0] = box0, spec.box[1] = box1;
+  spec.swizzle = swizzle;
+  return flash_sm90::encode_tensor_map(map, spec);
+}
+
+}  // namespace
+
+bool sage_sm90_supported(int device, std::string* reason) {
+  static std::mutex mutex;
+  static std::map<int, std::string> known;
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = known.find(device);
+    if (it == known.end()) it = known.emplace(device, device_reason(device)).first;
+    why = it->second;
+  }
+  if (why.empty()) return true;
+  if (reason != nullptr) *reason = std::move(why);
+  return false;
+}
+
+bool sage_sm90_fits(const quant::PackedShape& s) {
+  return s.sq_pad <= INT_MAX / 2 && s.sk_pad <= INT_MAX / 2 && s.heads_q <= 65535 && s.batch <= 65535;
+}
+
+void sage_attn_sm90(const sage_mma::Params& k, const quant::PackedShape& s, int32_t dtype, bool causal,
+                    cudaStream_t stream) {
+  const uint64_t dp = static_cast<uint64_t>(s.dp);
+  const uint64_t sq = static_cast<uint64_t>(s.sq_pad), sk = static_cast<uint64_t>(s.sk_pad);
+  const uint64_t hq = static_cast<uint64_t>(s.heads_q), hkv = static_cast<uint64_t>(s.heads_kv);
+  const uint64_t b = static_cast<uint64_t>(s.batch);
+  constexpr uint32_t kRows = sage_sm90::Tile::kBlockM;
+  static_assert(sage_sm90::Tile::kBlockM == sage_sm90::Tile::kBlockN, "one box height for Q, K and V tiles");
+  // int8 rows of dp bytes are one swizzle span each.
+  const CUtensorMapSwizzle qk_swizzle = dp == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
+  sage_sm90::TensorMaps tm{};
+  std::string why = encode(&tm.q, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, k.q, {dp, sq, hq, b}, uint32_t(dp), kRows,
+                           qk_swizzle);
+  if (why.empty()) {
+    why = encode(&tm.k, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, k.k, {dp, sk, hkv, b}, uint32_t(dp), kRows, qk_swizzle);
+  }
+  if (why.empty()) {
+    why = s.fp8_v ? encode(&tm.v, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, k.v, {sk, dp, hkv, b}, kRows, uint32_t(dp),
+                           CU_TENSOR_MAP_SWIZZLE_128B)
+                  : encode(&tm.v, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, k.v, {dp, sk, hkv, b}, 64, kRows,
+                           CU_TENSOR_MAP_SWIZZLE_128B);
+  }
+  // The packed buffers are ours (256-byte aligned, padded rows): a refusal is a bug here.
+  if (!why.empty()) throw std::logic_error("sage_attn (Hopper): tensor map of a packed operand: " + why);
+  if (s.fp8_v) {
+    sage_sm90::launch_fp8(tm, k, s.batch, dtype, s.dp, causal, stream);
+  } else {
+    sage_sm90::launch_f16(tm, k, s.batch, dtype, s.dp, causal, stream);
+  }
+}
+
+}  // namespace dattn::cuda

@@ -1,0 +1,66 @@
+// Compile-time shape of the Hopper sage_attn kernel: threads, tiles, and the shared-memory
+// layout TMA writes and wgmma reads. One table of constants with the reason for each.
+#pragma once
+
+#include <cstdint>
+
+#include "core/sage_contract.h"
+#include "cuda/quant/layout.h"
+
+namespace dattn::cuda::sage_sm90 {
+
+struct Tile {
+  // Two consumer warpgroups of 64 query rows (one wgmma M each, and one q_scale block each)
+  // share every K/V tile; a third warpgroup drives TMA (fa_sm90's structure).
+  static constexpr int kBlockM = 128;
+  static constexpr int kConsumers = 2;
+  // 128 keys per tile: S is one m64n128 accumulator (64 registers), P·V four k32 steps.
+  // Two k_scale blocks per tile (kKBlock = 64).
+  static constexpr int kBlockN = 128;
+  static constexpr int kStages = 2;
+  static constexpr int kThreads = 128 * (kConsumers + 1);
+  static constexpr int kProducerRegs = 24;
+  static constexpr int kConsumerRegs = 240;
+};
+static_assert(Tile::kBlockM == 64 * Tile::kConsumers, "each consumer owns 64 query rows");
+static_assert(Tile::kBlockN == 2 * dattn::sage::kKBlock, "two k_scale blocks per KV tile");
+static_assert(dattn::sage::kQBlock == 64, "one q_scale per consumer warpgroup");
+static_assert(quant::PackConfig::kSeqPad % Tile::kBlockM == 0 && quant::PackConfig::kSeqPad % Tile::kBlockN == 0,
+              "packed rows cover whole tiles: no load needs a bound");
+static_assert(Tile::kProducerRegs * 128 + Tile::kConsumerRegs * 128 * Tile::kConsumers <= 65536,
+              "register file is 64K per SM");
+
+template <int kDp_, bool kFp8_>
+struct TraitsSm90 : Tile {
+  static constexpr int kDp = kDp_;
+  static constexpr bool kFp8 = kFp8_;
+  static_assert(kDp == 64 || kDp == 128, "packed head dims");
+  // Q and K are int8 rows of kDp bytes: one swizzle span per row (128- or 64-byte swizzle),
+  // so a tile is one TMA box and the k32 steps of wgmma advance 32 bytes along the row.
+  static constexpr int kQKSwizzle = kDp;
+  static constexpr uint32_t kQKAtomBytes = 8 * kDp;  // 8 rows: the descriptor's stride
+  static constexpr uint32_t kQBytes = kBlockM * kDp;
+  static constexpr uint32_t kKTileBytes = kBlockN * kDp;
+  // fp8 V is V^T [kDp channels][128 keys]: rows of 128 bytes, K-major as 8-bit wgmma needs.
+  // f16 V is [128 keys][kDp] like fa's V: kDp / 64 column blocks of [128][64], read N-major.
+  static constexpr int kVColBlocks = kFp8 ? 1 : kDp / 64;
+  static constexpr uint32_t kVColBlockBytes = kBlockN * 128;
+  static constexpr uint32_t kVTileBytes = kFp8 ? kDp * kBlockN : kBlockN * kDp * 2;
+
+  // Byte offsets from the 1024-aligned shared-memory base (every tile stays 1024-aligned).
+  static constexpr uint32_t kOffQ = 0;
+  static constexpr uint32_t kOffK = kOffQ + kQBytes;
+  static constexpr uint32_t kOffV = kOffK + kStages * kKTileBytes;
+  static constexpr uint32_t kOffBarriers = kOffV + kStages * kVTileBytes;
+  static_assert(kOffK % 1024 == 0 && kOffV % 1024 == 0 && kOffBarriers % 8 == 0, "tile alignment");
+  // q_full, then per stage k_full, v_full, k_empty, v_empty (fa_sm90's SmemSm90 order).
+  static constexpr int kBarriers = 1 + 4 * kStages;
+  // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
+  static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
+
+  // The int32 Q·K dot converts to float exactly by an integer add and a float subtract
+  // (no I2F on the conversion unit that the exp2s also need) while |dot| < 2^22.
+  static_assert(int64_t(127) * 127 * kDp < (int64_t(1) << 22), "exact int32 -> float trick");
+};
+
+}  // namespace dattn::cuda::sage_sm90
