@@ -39,10 +39,12 @@ constexpr double kLseVsReference = 0.15;
 constexpr double kRelL1VsCpu = 3e-4;
 constexpr double kLseVsCpu = 1e-3;
 // The Hopper kernel takes 128 keys per tile where the CPU takes 64: where a row's running max
-// rises inside a 128-key tile, the two quantize that tile's P with different exponents, so
-// fp8 P rounds differently there (e4m3 keeps 3 mantissa bits). A wrong tile still costs
-// >= 1e-2.
-constexpr double kRelL1VsCpuWgmmaFp8 = 3e-3;
+// rises inside a 128-key tile, the two quantize that tile's P against different maxima, so P
+// rounds differently there. Measured on an H100 (eb3e151): rel L1 vs the CPU 6e-3..9.4e-3
+// with fp8 P (3 mantissa bits), 6e-5..7e-5 with f16 P (10 bits): the ratio of the two
+// roundings, as expected; the fp64 bounds above are unchanged. 2x headroom; a tile with a
+// wrong P·V moves rel L1 by >= 0.1.
+constexpr double kRelL1VsCpuWgmmaFp8 = 2e-2;
 
 class Sage : public ::testing::Test {
  public:
