@@ -47,6 +47,7 @@ step racecheck racecheck 120 compute-sanitizer --tool racecheck --error-exitcode
   "$build/dattn_gpu_tests" --gtest_filter="$race_small"
 step timing timing 60 "$build/dattn_gpu_timing"
 step sage_timing timing 90 "$build/dattn_sage_timing"
+step fa_sm90 timing 90 "$build/dattn_fa_sm90_bench"
 step torch torch 60 python3 - <<'PY'
 # PyTorch SDPA beside dattn's fa, same GPU, same method: random bf16, 3 warm-up runs,
 # median of 15 event-timed runs.

@@ -65,7 +65,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     const uint32_t q_rows = sm.q() + wg * 64 * Traits::kRowBytes;
     uint32_t pa[kBlockN / 16][4];
     const auto scores_to_p = [&](float (&sc)[kNBlocksS][4], int n, float (&alpha)[2]) {
-      if (n >= first_masked_tile) mask_scores(sc, p.seq_q, p.seq_kv, p.causal, row, n * kBlockN);
+      if (n >= first_masked_tile) mask_scores(sc, -INFINITY, p.seq_q, p.seq_kv, p.causal, row, n * kBlockN);
       softmax.update(sc, alpha, p.scale_log2);
     };
     const auto pack_p = [&](const float (&sc)[kNBlocksS][4]) {

@@ -121,6 +121,21 @@ __device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t lead
   return smem_desc<128>(addr, leading_bytes, stride_bytes);
 }
 
+// ---- math -----------------------------------------------------------------------------
+
+// 2^x in one MUFU.EX2 (max relative error ~2^-22; results below 2^-126 flush to 0, which a
+// softmax weight may). exp2f adds a range check and two multiplies around it: four more
+// instructions per score, on kernels whose softmax is bound by instruction issue.
+__device__ __forceinline__ float exp2_approx(float x) {
+  float y;
+#if defined(__CUDA_ARCH__)
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+#else
+  y = x;  // host pass: never called
+#endif
+  return y;
+}
+
 // ---- registers ------------------------------------------------------------------------
 
 template <int N>

@@ -5,15 +5,17 @@
 
 #include <cmath>
 
+#include "cuda/fa_sm90/ptx_sm90.h"
+
 namespace dattn::cuda::flash_sm90 {
 
 // Sets scores of keys a row must not see (at or past seq_kv, or above the bottom-right
-// aligned causal diagonal: key > row + seq_kv - seq_q) to -inf. Accumulator layout of
-// m64nN: `row` is the thread's first row in the sequence (its second is row + 8), n0 the
+// aligned causal diagonal: key > row + seq_kv - seq_q) to `hidden_value`. Accumulator layout
+// of m64nN: `row` is the thread's first row in the sequence (its second is row + 8), n0 the
 // tile's first key.
-template <int kNBlocksS>
-__device__ __forceinline__ void mask_scores(float (&s)[kNBlocksS][4], int seq_q, int seq_kv, bool causal, int row,
-                                            int n0) {
+template <class V, int kNBlocksS>
+__device__ __forceinline__ void mask_scores(V (&s)[kNBlocksS][4], V hidden_value, int seq_q, int seq_kv, bool causal,
+                                            int row, int n0) {
   const int t = threadIdx.x % 4;
   const int diag = seq_kv - seq_q;
 #pragma unroll
@@ -23,7 +25,7 @@ __device__ __forceinline__ void mask_scores(float (&s)[kNBlocksS][4], int seq_q,
       const int col = n0 + 8 * i + 2 * t + (e & 1);
       const int r = row + 8 * (e >> 1);
       const bool hidden = col >= seq_kv || (causal && col > r + diag);
-      if (hidden) s[i][e] = -INFINITY;
+      if (hidden) s[i][e] = hidden_value;
     }
   }
 }
@@ -35,10 +37,8 @@ struct OnlineSoftmaxSm90 {
 
   // Turns raw scores s into unnormalized probabilities in place; alpha receives the factor
   // by which each row's output accumulator must be rescaled (applied by rescale(), later:
-  // the accumulator may still be in use by a wgmma when the scores are ready). Every P is
-  // multiplied by 2^bias (sage's fp8 P·V: 448, to fill e4m3's range); the row sums too.
-  __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&alpha)[2], float scale_log2,
-                                         float bias = 0.0f) {
+  // the accumulator may still be in use by a wgmma when the scores are ready).
+  __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&alpha)[2], float scale_log2) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float mx = row_max[r];
@@ -48,20 +48,59 @@ struct OnlineSoftmaxSm90 {
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       // A row without a visible key so far has max -inf; using 0 keeps exp2 at 0, not NaN.
       const float base = mx == -INFINITY ? 0.0f : mx * scale_log2;
-      alpha[r] = exp2f(row_max[r] * scale_log2 - base);
+      // Exactly 1 when the max did not move, so rescale() can skip the multiplies.
+      alpha[r] = mx == row_max[r] ? 1.0f : sm90::exp2_approx(row_max[r] * scale_log2 - base);
       row_max[r] = mx;
       float sum = 0.0f;
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
-        s[i][2 * r] = exp2f(fmaf(s[i][2 * r], scale_log2, bias - base));
-        s[i][2 * r + 1] = exp2f(fmaf(s[i][2 * r + 1], scale_log2, bias - base));
+        s[i][2 * r] = sm90::exp2_approx(fmaf(s[i][2 * r], scale_log2, -base));
+        s[i][2 * r + 1] = sm90::exp2_approx(fmaf(s[i][2 * r + 1], scale_log2, -base));
         sum += s[i][2 * r] + s[i][2 * r + 1];
       }
       row_sum[r] = row_sum[r] * alpha[r] + sum;
     }
   }
 
+  // The same for sage's INT8 scores: s = acc · scale[h] in log2 units (the CPU reference's
+  // product), where h = 0 for the first half of the tile's keys and 1 for the second (two K
+  // scale blocks per tile). P is written to p, times 2^bias (fp8 P·V: 448 fills e4m3's
+  // range); the row sums carry the same factor. kMasked: keys hidden by `mask` (a functor
+  // taking mask_scores's array and fill value) get P = 0 and stay out of the max.
+  template <bool kMasked, class Mask>
+  __device__ __forceinline__ void update_int8(int (&acc)[kNBlocksS][4], const float (&scale)[2], float bias,
+                                              const Mask& mask, float (&p)[kNBlocksS][4], float (&alpha)[2]) {
+    constexpr int kHalf = kNBlocksS / 2;
+#pragma unroll
+    for (int i = 0; i < kNBlocksS; ++i) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) p[i][e] = static_cast<float>(acc[i][e]) * scale[i / kHalf];
+    }
+    if constexpr (kMasked) mask(p, -INFINITY);
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = row_max[r];
+#pragma unroll
+      for (int i = 0; i < kNBlocksS; ++i) mx = fmaxf(mx, fmaxf(p[i][2 * r], p[i][2 * r + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      const float base = mx == -INFINITY ? 0.0f : mx;
+      alpha[r] = mx == row_max[r] ? 1.0f : sm90::exp2_approx(row_max[r] - base);
+      row_max[r] = mx;
+      float sum = 0.0f;
+#pragma unroll
+      for (int i = 0; i < kNBlocksS; ++i) {
+        p[i][2 * r] = sm90::exp2_approx(p[i][2 * r] + (bias - base));
+        p[i][2 * r + 1] = sm90::exp2_approx(p[i][2 * r + 1] + (bias - base));
+        sum += p[i][2 * r] + p[i][2 * r + 1];
+      }
+      row_sum[r] = row_sum[r] * alpha[r] + sum;
+    }
+  }
+
+  // Once the running max settles, most tiles leave it in place for a whole warp: no work.
   __device__ __forceinline__ static void rescale(float (&o)[kNBlocksO][4], const float (&alpha)[2]) {
+    if (__all_sync(0xffffffffu, alpha[0] == 1.0f && alpha[1] == 1.0f)) return;
 #pragma unroll
     for (int i = 0; i < kNBlocksO; ++i) {
       o[i][0] *= alpha[0];

@@ -30,11 +30,6 @@ struct TensorMaps {
   CUtensorMap q, k, v;
 };
 
-// Exact while |x| < 2^22 (TraitsSm90 checks the bound): 1.5·2^23 + x is a float whose
-// mantissa holds x. An integer add and a float subtract instead of I2F, which shares its
-// unit with the exp2s of the softmax.
-__device__ __forceinline__ float exact_int_to_float(int x) { return __int_as_float(x + 0x4B400000) - 12582912.0f; }
-
 template <int R, int C>
 __device__ __forceinline__ void fence_registers(uint32_t (&d)[R][C]) {
 #pragma unroll
@@ -94,26 +89,26 @@ struct Consumer {
     sm90::wgmma_commit();
   }
 
-  // O_t = P·V as one wgmma group (O_t overwritten by the first step).
-  static __device__ __forceinline__ void issue_pv(float (&ot)[kNBlocksO][4], const uint32_t (&p)[kPSteps][4],
-                                                  uint32_t v_tile) {
-    sm90::fence_registers(ot);
+  // acc (+)= P·V as one wgmma group; fresh: acc is overwritten (O_t of the two-level sum).
+  static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], const uint32_t (&p)[kPSteps][4],
+                                                  uint32_t v_tile, bool fresh) {
+    sm90::fence_registers(acc);
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < kPSteps; ++j) {
       if constexpr (Tr::kFp8) {
         const uint64_t db = sm90::smem_desc<128>(v_tile + 32 * j, 16, 1024);
         if constexpr (Tr::kDp == 128) {
-          sm90::wgmma_e4m3_rs_m64n128(ot, p[j], db, j > 0);
+          sm90::wgmma_e4m3_rs_m64n128(acc, p[j], db, j > 0 || !fresh);
         } else {
-          sm90::wgmma_e4m3_rs_m64n64(ot, p[j], db, j > 0);
+          sm90::wgmma_e4m3_rs_m64n64(acc, p[j], db, j > 0 || !fresh);
         }
       } else {
         const uint64_t db = sm90::smem_desc<128>(v_tile + j * 16 * 128, Tr::kVColBlockBytes, 1024);
         if constexpr (Tr::kDp == 128) {
-          sm90::wgmma_rs_m64n128<__half>(ot, p[j], db, j > 0);
+          sm90::wgmma_rs_m64n128<__half>(acc, p[j], db, j > 0 || !fresh);
         } else {
-          sm90::wgmma_rs_m64n64<__half>(ot, p[j], db, j > 0);
+          sm90::wgmma_rs_m64n64<__half>(acc, p[j], db, j > 0 || !fresh);
         }
       }
     }
@@ -140,15 +135,23 @@ struct Consumer {
     }
   }
 
-  // O += alpha · O_t, per row.
-  static __device__ __forceinline__ void add_tile(float (&o)[kNBlocksO][4], const float (&ot)[kNBlocksO][4],
-                                                  const float (&alpha)[2]) {
+  // Two-level: O (tiles < n-1) and O_t (tile n-1) are both at row max m_{n-1}:
+  // O = (O + O_t) · alpha_n.
+  // Once the max settles, alpha is 1 for whole warps and this is one add per element.
+  static __device__ __forceinline__ void fold_tile(float (&o)[kNBlocksO][4], const float (&ot)[kNBlocksO][4],
+                                                   const float (&alpha)[2]) {
+    if (__all_sync(0xffffffffu, alpha[0] == 1.0f && alpha[1] == 1.0f)) {
 #pragma unroll
-    for (int i = 0; i < kNBlocksO; ++i) {
-      o[i][0] = fmaf(ot[i][0], alpha[0], o[i][0]);
-      o[i][1] = fmaf(ot[i][1], alpha[0], o[i][1]);
-      o[i][2] = fmaf(ot[i][2], alpha[1], o[i][2]);
-      o[i][3] = fmaf(ot[i][3], alpha[1], o[i][3]);
+      for (int i = 0; i < kNBlocksO; ++i) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) o[i][e] += ot[i][e];
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < kNBlocksO; ++i) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) o[i][e] = (o[i][e] + ot[i][e]) * alpha[e / 2];
+      }
     }
   }
 
@@ -203,9 +206,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const float* k_scale =
       p.k_scale + (int64_t(tc.batch) * heads_kv + tc.head_kv) * (p.sk_pad / dattn::sage::kKBlock);
   constexpr float kBias = Tr::kFp8 ? sage_mma::kLog2Fp8Max : 0.0f;
-  const float ones[2] = {1.0f, 1.0f};
 
   float o[kNBlocksO][4], ot[kNBlocksO][4];
+  // Where P·V lands: O_t (two-level), else O itself.
+  float(&pv)[kNBlocksO][4] = Tr::kTwoLevel ? ot : o;
 #pragma unroll
   for (int i = 0; i < kNBlocksO; ++i) {
 #pragma unroll
@@ -215,24 +219,28 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   uint32_t pa[C::kPSteps][4];
   const uint32_t q_rows = sm.q() + wg * 64 * Tr::kDp;
 
-  // Scores of tile n to probabilities (in sc), O rescaled to the new row max at once: the
-  // tensor cores never write O, only O_t.
-  const auto softmax_tile = [&](const int (&acc)[kNBlocksS][4], int n, float (&sc)[kNBlocksS][4],
+  // Scores of tile n to probabilities (in sc). O may still be a wgmma operand (single-level)
+  // or not (two-level); either way it is brought to the new max after the wait.
+  const auto softmax_tile = [&](int (&acc)[kNBlocksS][4], int n, float2 k_scales, float (&sc)[kNBlocksS][4],
                                 float (&alpha)[2]) {
-    const float scale0 = q_scale * k_scale[2 * n], scale1 = q_scale * k_scale[2 * n + 1];
-#pragma unroll
-    for (int i = 0; i < kNBlocksS; ++i) {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) sc[i][e] = exact_int_to_float(acc[i][e]) * (i < kNBlocksS / 2 ? scale0 : scale1);
+    const float scale[2] = {q_scale * k_scales.x, q_scale * k_scales.y};
+    const auto mask = [&](auto& values, auto hidden) {
+      flash_sm90::mask_scores(values, hidden, seq_q, seq_kv, kCausal, row, n * kBlockN);
+    };
+    if (n >= first_masked_tile) {
+      softmax.template update_int8<true>(acc, scale, kBias, mask, sc, alpha);
+    } else {
+      softmax.template update_int8<false>(acc, scale, kBias, mask, sc, alpha);
     }
-    if (n >= first_masked_tile) flash_sm90::mask_scores(sc, seq_q, seq_kv, kCausal, row, n * kBlockN);
-    softmax.update(sc, alpha, 1.0f, kBias);
-    Softmax::rescale(o, alpha);
   };
+  // The two K scales of tile n (8-byte aligned: sk_pad / kKBlock is even), read before the
+  // tile's wait so the load's latency hides behind it.
+  const auto k_scales_of = [&](int n) { return *reinterpret_cast<const float2*>(k_scale + 2 * n); };
 
   if (n_tiles > 0) {
     sm90::mbar_wait(sm.q_full(), 0);
     {
+      const float2 ks = k_scales_of(0);
       int acc[kNBlocksS][4];
       float sc[kNBlocksS][4], alpha[2];
       sm90::mbar_wait(sm.k_full(0), 0);
@@ -240,7 +248,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       sm90::wgmma_wait<0>();
       sm90::fence_registers(acc);
       C::release(sm.k_empty(0));
-      softmax_tile(acc, 0, sc, alpha);
+      softmax_tile(acc, 0, ks, sc, alpha);  // O is still zero: alpha needs no applying
       C::pack_p(sc, pa);
     }
     // S_n = Q·K_nᵀ and O_t = P_{n-1}·V_{n-1} in flight together; the softmax of S_n runs
@@ -248,31 +256,39 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     for (int n = 1; n < n_tiles; ++n) {
       const int s = n % Tr::kStages;
       const int prev = (n - 1) % Tr::kStages;
+      const float2 ks = k_scales_of(n);
       int acc[kNBlocksS][4];
       float sc[kNBlocksS][4], alpha[2];
       sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
       C::issue_qk(acc, q_rows, sm.k(s));
       sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
-      C::issue_pv(ot, pa, sm.v(prev));
+      C::issue_pv(pv, pa, sm.v(prev), Tr::kTwoLevel);
       sm90::wgmma_wait<1>();
       sm90::fence_registers(acc);
       C::release(sm.k_empty(s));
-      softmax_tile(acc, n, sc, alpha);  // O now holds tiles < n-1 at row max m_n
+      softmax_tile(acc, n, ks, sc, alpha);
       sm90::wgmma_wait<0>();
-      sm90::fence_registers(ot);
+      sm90::fence_registers(pv);
       fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
       C::release(sm.v_empty(prev));
-      C::add_tile(o, ot, alpha);  // tile n-1 was at m_{n-1}: rescale it to m_n
+      if constexpr (Tr::kTwoLevel) {
+        C::fold_tile(o, ot, alpha);
+      } else {
+        Softmax::rescale(o, alpha);  // O (tiles <= n-1, at m_{n-1}) to m_n
+      }
       C::pack_p(sc, pa);
     }
     const int last = (n_tiles - 1) % Tr::kStages;
     sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Tr::kStages) & 1);
-    C::issue_pv(ot, pa, sm.v(last));
+    C::issue_pv(pv, pa, sm.v(last), Tr::kTwoLevel);
     sm90::wgmma_wait<0>();
-    sm90::fence_registers(ot);
+    sm90::fence_registers(pv);
     fence_registers(pa);
     C::release(sm.v_empty(last));
-    C::add_tile(o, ot, ones);
+    if constexpr (Tr::kTwoLevel) {
+      const float ones[2] = {1.0f, 1.0f};
+      C::fold_tile(o, ot, ones);
+    }
   }
   sage_mma::store_output<T, Tr::kDp, Tr::kFp8>(p, o, softmax.row_max, softmax.row_sum, tc.batch, head, row);
 #endif
