@@ -5,7 +5,8 @@
 # machine's cores, and the CLI's main job and benchmark on cuda. Each stage has a time limit
 # and packs its logs into $OUT/<stage>.tgz as soon as it ends, so a call cut short still
 # returns what finished (the device tool returns at most 8 files). Summary printed last.
-#   bench/gpu/run.sh [tests|gtests] [python] [pybench] [cpu] [cli]   (no argument: tests python pybench cpu cli)
+#   bench/gpu/run.sh [tests|gtests] [python] [pybench] [cpu] [cli] [profile]
+#   (no argument: tests python pybench cpu cli; profile = bench/gpu/profile.sh after tests)
 # gtests is the GPU test suite alone, without the sanitizers and timings of tests/gpu/run.sh.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,6 +69,7 @@ for stage in "${stages[@]}"; do
     python) run_stage python 240 env OUT="$build/logs-python" bash tests/python/run_gpu.sh install test ;;
     pybench) run_stage pybench 200 env OUT="$build/logs-pybench" bash tests/python/run_gpu.sh bench ;;
     gtests) run_stage gtests 150 bash "$0" --job gtests ;;
+    profile) run_stage profile 200 bash bench/gpu/profile.sh "$build" ;;
     cpu) run_stage cpu 120 bash "$0" --job cpu ;;
     cli) run_stage cli 150 bash "$0" --job cli ;;
     *) echo "unknown stage '$stage'" >&2; exit 2 ;;

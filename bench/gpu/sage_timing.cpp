@@ -3,6 +3,7 @@
 // forced) and its quantization alone on DESIGN.md workloads. Not a test (tests are never timed).
 // Method (METHOD.md): random bf16 inputs, 3 warm-up runs, then the median of 15 runs timed
 // with CUDA events on one stream.
+// Usage: dattn_sage_timing [B H S D]   (no arguments: the DESIGN.md / issue-5 table)
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "cuda/common/check.h"
@@ -57,13 +59,13 @@ float median_ms(cudaStream_t s, F&& f) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   struct Shape {
     const char* name;
     int64_t b, h, s, d;
     bool causal;
   };
-  const Shape shapes[] = {{"flux (1,24,4608,128)", 1, 24, 4608, 128, false},
+  std::vector<Shape> shapes = {{"flux (1,24,4608,128)", 1, 24, 4608, 128, false},
                           {"flux causal", 1, 24, 4608, 128, true},
                           {"sweep (4,32,8192,128)", 4, 32, 8192, 128, false},
                           {"sd3.5 (2,38,4429,64)", 2, 38, 4429, 64, false},
@@ -72,6 +74,13 @@ int main() {
                           {"sweep (4,32,1024,128)", 4, 32, 1024, 128, false},
                           {"sweep (4,32,4096,128)", 4, 32, 4096, 128, false},
                           {"sweep (4,32,16384,128)", 4, 32, 16384, 128, false}};
+  if (argc == 5) {
+    shapes = {{"(B,H,S,D) from the command line", std::atoll(argv[1]), std::atoll(argv[2]), std::atoll(argv[3]),
+               std::atoll(argv[4]), false}};
+  } else if (argc != 1) {
+    std::fprintf(stderr, "usage: %s [B H S D]\n", argv[0]);
+    return 2;
+  }
   cudaStream_t stream;
   DATTN_CUDA_CHECK(cudaStreamCreate(&stream));
   std::printf("%-28s %-4s %-9s %10s %10s %10s\n", "shape", "pv", "kernel", "total ms", "TFLOPS", "quant ms");

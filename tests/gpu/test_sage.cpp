@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -240,6 +241,21 @@ TEST_F(Sage, SupportsReportsReasons) {
   EXPECT_NE(why.find("head_dim"), std::string::npos) << why;
   EXPECT_FALSE(cuda::sage_supports(device_, 128, static_cast<int32_t>(DType::f32), &why));
   EXPECT_NE(why.find("f16 or bf16"), std::string::npos) << why;
+}
+
+TEST_F(Sage, RefusesGridsPastCudaLimits) {
+  // Refused before any memory is touched: the views may stay empty.
+  dattn_problem p{};
+  p.dtype = static_cast<int32_t>(DType::bf16);
+  p.sage_pv = static_cast<int32_t>(SagePV::f16);
+  p.batch = 1, p.heads_q = 40000, p.heads_kv = 20000, p.seq_q = 64, p.seq_kv = 64, p.head_dim = 64;
+  p.device_index = device();
+  try {
+    cuda::sage_attn(p);
+    ADD_FAILURE() << "accepted heads_q + 2 * heads_kv = 80000";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("65535"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(Sage, Fp8OnDeviceWithoutFp8IsAnError) {

@@ -69,6 +69,8 @@ __global__ void __launch_bounds__(PackConfig::kThreads) kv_stats_kernel(StatsPar
   double sum[8] = {};
   float vmax[8] = {};
   if (c8 < p.head_dim) {
+    // Unrolled: several rows' loads in flight per thread (the pass is bound by memory latency).
+#pragma unroll 4
     for (int64_t t = t0 + r0; t < t1; t += kRows) {
       float x[8];
       load8<T>(p.k, b, h, t, c8, x);
@@ -149,15 +151,15 @@ __device__ __forceinline__ uint32_t pack_int8x4(const int (&c)[8], int base) {
          (uint32_t(c[base + 2] & 0xff) << 16) | (uint32_t(c[base + 3] & 0xff) << 24);
 }
 
+// One block of 64 tokens `blk` of head h, batch b (the whole thread block works on it).
 template <class T, int kDp>
-__global__ void __launch_bounds__(PackConfig::kThreads) quantize_int8_kernel(Int8Params p) {
+__device__ __forceinline__ void quantize_int8_block(const Int8Params& p, int64_t blk, int64_t h, int64_t b) {
   constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
   constexpr int kPasses = sage::kQBlock / kRows;
-  static_assert(sage::kQBlock == sage::kKBlock, "one kernel serves Q and K blocks");
+  static_assert(sage::kQBlock == sage::kKBlock, "one function serves Q and K blocks");
   __shared__ float scratch[PackConfig::kThreads / 32];
   const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
-  const int64_t b = blockIdx.z, h = blockIdx.y;
-  const int64_t tok0 = int64_t{blockIdx.x} * sage::kQBlock;
+  const int64_t tok0 = blk * sage::kQBlock;
   const bool col_ok = c8 < p.head_dim;
 
   float mean[8] = {};
@@ -196,8 +198,8 @@ __global__ void __launch_bounds__(PackConfig::kThreads) quantize_int8_kernel(Int
 
   // The contract's formula, operation for operation, so CPU and GPU codes agree.
   const float inv = amax > 0.f ? sage::kInt8Max / amax : 0.f;
-  if (threadIdx.x == 0 && blockIdx.x < p.scale_blocks) {
-    p.scale[b * p.scale_sb + h * p.scale_sh + blockIdx.x] = amax / sage::kInt8Max * p.scale_mul;
+  if (threadIdx.x == 0 && blk < p.scale_blocks) {
+    p.scale[b * p.scale_sb + h * p.scale_sh + blk] = amax / sage::kInt8Max * p.scale_mul;
   }
   if (c8 >= p.dst_cols) return;
 #pragma unroll
@@ -229,15 +231,15 @@ struct VParams {
   int64_t sk_pad;                                      // fp8_packed
 };
 
+// One block of 64 tokens `blk` of V head h, batch b.
 template <class T, int kDp, VMode kMode>
-__global__ void __launch_bounds__(PackConfig::kThreads) quantize_v_kernel(VParams p) {
+__device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, int64_t h, int64_t b) {
   constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
   constexpr int kBlock = sage::kKBlock, kPasses = kBlock / kRows;
   constexpr int kTPitch = kBlock + 16;  // pad: the transposed writes hit distinct banks
   __shared__ __align__(16) uint8_t tile[kMode == VMode::fp8_packed ? kDp : 1][kTPitch];
   const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
-  const int64_t b = blockIdx.z, h = blockIdx.y;
-  const int64_t tok0 = int64_t{blockIdx.x} * kBlock;
+  const int64_t tok0 = blk * kBlock;
   const bool col_ok = c8 < p.head_dim;
 
   float scale[8] = {};  // per-channel V scale; unused for f16
@@ -296,6 +298,23 @@ __global__ void __launch_bounds__(PackConfig::kThreads) quantize_v_kernel(VParam
       *reinterpret_cast<uint4*>(base + c * p.sk_pad + part * 16) =
           *reinterpret_cast<const uint4*>(&tile[c][part * 16]);
     }
+  }
+}
+
+// ---- passes 3 and 4 in one launch: grid (max(q_blocks, kv_blocks), Hq + 2 Hkv, B) ---------
+// blockIdx.y picks the tensor (Q heads, then K heads, then V heads), so the three passes share
+// one launch and fill the GPU together instead of each leaving a tail.
+template <class T, int kDp, VMode kMode>
+__global__ void __launch_bounds__(PackConfig::kThreads)
+    quantize_qkv_kernel(Int8Params q, Int8Params k, VParams v, int64_t q_blocks, int64_t kv_blocks) {
+  const int64_t blk = blockIdx.x, b = blockIdx.z;
+  const int64_t y = blockIdx.y;
+  if (y < q.heads) {
+    if (blk < q_blocks) quantize_int8_block<T, kDp>(q, blk, y, b);
+  } else if (y < q.heads + k.heads) {
+    if (blk < kv_blocks) quantize_int8_block<T, kDp>(k, blk, y - q.heads, b);
+  } else if (blk < kv_blocks) {
+    quantize_v_block<T, kDp, kMode>(v, blk, y - q.heads - k.heads, b);
   }
 }
 

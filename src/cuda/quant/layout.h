@@ -29,9 +29,10 @@ struct PackConfig {
   // Sequences are padded to the largest tile any sage kernel reads (128 query rows for both
   // mma.sync and wgmma), so tile loads never need bounds checks.
   static constexpr int kSeqPad = 128;
-  // Tokens per block of the K-mean / V-amax statistics pass: large enough that a block
-  // streams a few tens of KB, small enough that a (b, h) pair spreads over many SMs.
-  static constexpr int kStatsChunk = 512;
+  // Tokens per block of the K-mean / V-amax statistics pass: small enough that even one
+  // (b, h) pair of a few thousand tokens spreads over tens of SMs (the pass is bound by load
+  // latency, so the number of blocks in flight sets its speed).
+  static constexpr int kStatsChunk = 128;
   static constexpr int kThreads = 128;  // quantization blocks: 4 warps cover one 64-token block
 };
 static_assert(PackConfig::kSeqPad % sage::kQBlock == 0 && PackConfig::kSeqPad % sage::kKBlock == 0);

@@ -1,6 +1,6 @@
-// Launchers of the quantization passes: five launches on p.stream (statistics, finalize, Q,
-// K, V). K and V are read twice (statistics first: the K mean and the V amax span every
-// token before any block can be quantized), Q once.
+// Launchers of the quantization passes: three launches on p.stream (statistics, finalize,
+// then Q, K and V together). K and V are read twice (statistics first: the K mean and the V
+// amax span every token before any block can be quantized), Q once.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -54,23 +54,18 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
   DATTN_CUDA_CHECK_LAUNCH();
 
   t.q.src = src_view<T>(p.q);
-  quantize_int8_kernel<T, kDp>
-      <<<dim3(static_cast<unsigned>(t.q_blocks), Hq, B), PackConfig::kThreads, 0, stream>>>(t.q);
-  DATTN_CUDA_CHECK_LAUNCH();
-
   t.k.src = kv;
-  quantize_int8_kernel<T, kDp>
-      <<<dim3(static_cast<unsigned>(t.k_blocks), Hkv, B), PackConfig::kThreads, 0, stream>>>(t.k);
-  DATTN_CUDA_CHECK_LAUNCH();
-
   t.v.src = vv;
-  const dim3 vgrid(static_cast<unsigned>(t.k_blocks), Hkv, B);
+  const dim3 grid(static_cast<unsigned>(std::max(t.q_blocks, t.k_blocks)), Hq + 2 * Hkv, B);
   if (t.v_logical) {
-    quantize_v_kernel<T, kDp, VMode::fp8_logical><<<vgrid, PackConfig::kThreads, 0, stream>>>(t.v);
+    quantize_qkv_kernel<T, kDp, VMode::fp8_logical>
+        <<<grid, PackConfig::kThreads, 0, stream>>>(t.q, t.k, t.v, t.q_blocks, t.k_blocks);
   } else if (s.fp8_v) {
-    quantize_v_kernel<T, kDp, VMode::fp8_packed><<<vgrid, PackConfig::kThreads, 0, stream>>>(t.v);
+    quantize_qkv_kernel<T, kDp, VMode::fp8_packed>
+        <<<grid, PackConfig::kThreads, 0, stream>>>(t.q, t.k, t.v, t.q_blocks, t.k_blocks);
   } else {
-    quantize_v_kernel<T, kDp, VMode::f16_packed><<<vgrid, PackConfig::kThreads, 0, stream>>>(t.v);
+    quantize_qkv_kernel<T, kDp, VMode::f16_packed>
+        <<<grid, PackConfig::kThreads, 0, stream>>>(t.q, t.k, t.v, t.q_blocks, t.k_blocks);
   }
   DATTN_CUDA_CHECK_LAUNCH();
 }

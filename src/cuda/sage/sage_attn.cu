@@ -130,6 +130,12 @@ void sage_attn(const dattn_problem& p, SageKernel kernel) {
                                 ") must be a positive multiple of heads_kv (" +
                                 std::to_string(p.heads_kv) + ")");
   }
+  // The quantization launch spans Q, K and V heads in grid.y; both kernels put batch in grid.z.
+  if (p.heads_q + 2 * p.heads_kv > 65535 || p.batch > 65535) {
+    throw std::invalid_argument("sage_attn: heads_q + 2 * heads_kv (" + std::to_string(p.heads_q + 2 * p.heads_kv) +
+                                ") and batch (" + std::to_string(p.batch) +
+                                ") must each be at most 65535 (CUDA grid limits)");
+  }
   const bool fp8 = p.sage_pv == static_cast<int32_t>(SagePV::fp8);
   if (std::string r; fp8 && !sage_fp8_supported(p.device_index, &r)) throw std::invalid_argument(r);
   if (p.batch == 0 || p.heads_q == 0 || p.seq_q == 0) return;
