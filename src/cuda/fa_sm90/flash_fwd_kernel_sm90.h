@@ -102,11 +102,16 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
       // Software pipeline inside the warpgroup (FA3's intra-warpgroup overlap): S_n = Q·K_nᵀ
       // and O += P_{n-1}·V_{n-1} are in flight together, and the softmax of S_n runs while the
       // tensor cores finish P_{n-1}·V_{n-1}. O is rescaled only after that product retired.
+      // The two warpgroups issue in turns, so one's softmax overlaps the other's products.
+      const sm90::WarpgroupTurns turns{wg};
+      turns.start();
       {
         float sc[kNBlocksS][4];
         float alpha[2];
         sm90::mbar_wait(sm.k_full(0), 0);
+        turns.wait_turn();
         Consumer::issue_qk(sc, q_rows, sm.k(0));
+        turns.pass_turn(n_tiles == 1);
         sm90::wgmma_wait<0>();
         sm90::fence_registers(sc);
         Consumer::release(sm.k_empty(0));
@@ -119,9 +124,11 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         float sc[kNBlocksS][4];
         float alpha[2];
         sm90::mbar_wait(sm.k_full(s), (n / Traits::kStages) & 1);
+        turns.wait_turn();
         Consumer::issue_qk(sc, q_rows, sm.k(s));
         sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Traits::kStages) & 1);
         Consumer::issue_pv(o, pa, sm.v(prev));
+        turns.pass_turn(n == n_tiles - 1);
         sm90::wgmma_wait<1>();  // S_n is ready; P_{n-1}·V_{n-1} may still run
         sm90::fence_registers(sc);
         Consumer::release(sm.k_empty(s));

@@ -121,6 +121,29 @@ __device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t lead
   return smem_desc<128>(addr, leading_bytes, stride_bytes);
 }
 
+// ---- named barriers -------------------------------------------------------------------
+
+// Two consumer warpgroups that issue their wgmma groups in turns (FA3's ping-pong): while one
+// warpgroup's products run on the tensor cores, the other runs its softmax, instead of both
+// issuing together and then both leaving the tensor cores idle. Turn t of warpgroup w waits
+// on named barrier kFirst + w, which the other warpgroup arrives at when it has issued. Both
+// warpgroups take the same number of turns; warpgroup 1 arrives once up front (warpgroup 0
+// goes first) and skips its arrival after its last turn, so every arrival is consumed.
+struct WarpgroupTurns {
+  static constexpr int kFirst = 1;  // barrier 0 is __syncthreads
+  int wg;                           // 0 or 1: which consumer warpgroup this thread is in
+
+  __device__ __forceinline__ void start() const {
+    if (wg == 1) DATTN_SM90_ASM("bar.arrive %0, 256;\n" ::"r"(kFirst) : "memory");
+  }
+  __device__ __forceinline__ void wait_turn() const {
+    DATTN_SM90_ASM("bar.sync %0, 256;\n" ::"r"(kFirst + wg) : "memory");
+  }
+  __device__ __forceinline__ void pass_turn(bool last_turn) const {
+    if (wg == 0 || !last_turn) DATTN_SM90_ASM("bar.arrive %0, 256;\n" ::"r"(kFirst + 1 - wg) : "memory");
+  }
+};
+
 // ---- math -----------------------------------------------------------------------------
 
 // 2^x in one MUFU.EX2 (max relative error ~2^-22; results below 2^-126 flush to 0, which a

@@ -7,7 +7,8 @@
 //   O_t = P·V  fp8 (QGMMA, V^T K-major) or f16 (HGMMA, V N-major) wgmma into a fresh
 //              accumulator per tile, added to the fp32 O afterwards: the two-level
 //              accumulation of DESIGN.md (the FP8 tensor-core sum keeps ~22 bits).
-// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores.
+// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores, and the two
+// consumers issue their products in turns (sm90::WarpgroupTurns).
 #pragma once
 
 #include <cuda.h>
@@ -237,14 +238,18 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // tile's wait so the load's latency hides behind it.
   const auto k_scales_of = [&](int n) { return *reinterpret_cast<const float2*>(k_scale + 2 * n); };
 
+  const sm90::WarpgroupTurns turns{wg};
   if (n_tiles > 0) {
+    turns.start();
     sm90::mbar_wait(sm.q_full(), 0);
     {
       const float2 ks = k_scales_of(0);
       int acc[kNBlocksS][4];
       float sc[kNBlocksS][4], alpha[2];
       sm90::mbar_wait(sm.k_full(0), 0);
+      turns.wait_turn();
       C::issue_qk(acc, q_rows, sm.k(0));
+      turns.pass_turn(n_tiles == 1);
       sm90::wgmma_wait<0>();
       sm90::fence_registers(acc);
       C::release(sm.k_empty(0));
@@ -260,9 +265,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       int acc[kNBlocksS][4];
       float sc[kNBlocksS][4], alpha[2];
       sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
+      turns.wait_turn();
       C::issue_qk(acc, q_rows, sm.k(s));
       sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
       C::issue_pv(pv, pa, sm.v(prev), Tr::kTwoLevel);
+      turns.pass_turn(n == n_tiles - 1);
       sm90::wgmma_wait<1>();
       sm90::fence_registers(acc);
       C::release(sm.k_empty(s));
