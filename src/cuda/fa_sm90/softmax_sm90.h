@@ -35,15 +35,24 @@ struct OnlineSoftmaxSm90 {
   float row_max[2] = {-INFINITY, -INFINITY};  // raw (unscaled) running max
   float row_sum[2] = {0.0f, 0.0f};            // per-thread partial sums, reduced in finalize()
 
+  // Row maxima and sums run as kChains independent chains, joined at the end: a single chain
+  // of 32 dependent fmax or add is latency the few warps of a consumer cannot hide.
+  static constexpr int kChains = 4;
+  static_assert(kNBlocksS % kChains == 0, "whole chains");
+  static __device__ __forceinline__ float partial_max(const float (&s)[kNBlocksS][4], int r, float init) {
+    float m[kChains] = {init, -INFINITY, -INFINITY, -INFINITY};
+#pragma unroll
+    for (int i = 0; i < kNBlocksS; ++i) m[i % kChains] = fmaxf(m[i % kChains], fmaxf(s[i][2 * r], s[i][2 * r + 1]));
+    return fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3]));
+  }
+
   // Turns raw scores s into unnormalized probabilities in place; alpha receives the factor
   // by which each row's output accumulator must be rescaled (applied by rescale(), later:
   // the accumulator may still be in use by a wgmma when the scores are ready).
   __device__ __forceinline__ void update(float (&s)[kNBlocksS][4], float (&alpha)[2], float scale_log2) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      float mx = row_max[r];
-#pragma unroll
-      for (int i = 0; i < kNBlocksS; ++i) mx = fmaxf(mx, fmaxf(s[i][2 * r], s[i][2 * r + 1]));
+      float mx = partial_max(s, r, row_max[r]);
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       // A row without a visible key so far has max -inf; using 0 keeps exp2 at 0, not NaN.
@@ -51,14 +60,14 @@ struct OnlineSoftmaxSm90 {
       // Exactly 1 when the max did not move, so rescale() can skip the multiplies.
       alpha[r] = mx == row_max[r] ? 1.0f : sm90::exp2_approx(row_max[r] * scale_log2 - base);
       row_max[r] = mx;
-      float sum = 0.0f;
+      float sum[kChains] = {};
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
         s[i][2 * r] = sm90::exp2_approx(fmaf(s[i][2 * r], scale_log2, -base));
         s[i][2 * r + 1] = sm90::exp2_approx(fmaf(s[i][2 * r + 1], scale_log2, -base));
-        sum += s[i][2 * r] + s[i][2 * r + 1];
+        sum[i % kChains] += s[i][2 * r] + s[i][2 * r + 1];
       }
-      row_sum[r] = row_sum[r] * alpha[r] + sum;
+      row_sum[r] = row_sum[r] * alpha[r] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
     }
   }
 
@@ -79,22 +88,20 @@ struct OnlineSoftmaxSm90 {
     if constexpr (kMasked) mask(p, -INFINITY);
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      float mx = row_max[r];
-#pragma unroll
-      for (int i = 0; i < kNBlocksS; ++i) mx = fmaxf(mx, fmaxf(p[i][2 * r], p[i][2 * r + 1]));
+      float mx = partial_max(p, r, row_max[r]);
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       const float base = mx == -INFINITY ? 0.0f : mx;
       alpha[r] = mx == row_max[r] ? 1.0f : sm90::exp2_approx(row_max[r] - base);
       row_max[r] = mx;
-      float sum = 0.0f;
+      float sum[kChains] = {};
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
         p[i][2 * r] = sm90::exp2_approx(p[i][2 * r] + (bias - base));
         p[i][2 * r + 1] = sm90::exp2_approx(p[i][2 * r + 1] + (bias - base));
-        sum += p[i][2 * r] + p[i][2 * r + 1];
+        sum[i % kChains] += p[i][2 * r] + p[i][2 * r + 1];
       }
-      row_sum[r] = row_sum[r] * alpha[r] + sum;
+      row_sum[r] = row_sum[r] * alpha[r] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
     }
   }
 

@@ -7,8 +7,8 @@
 //   O_t = P·V  fp8 (QGMMA, V^T K-major) or f16 (HGMMA, V N-major) wgmma into a fresh
 //              accumulator per tile, added to the fp32 O afterwards: the two-level
 //              accumulation of DESIGN.md (the FP8 tensor-core sum keeps ~22 bits).
-// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores, and the two
-// consumers issue their products in turns (sm90::WarpgroupTurns).
+// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores; with f16 P·V the
+// two consumers also issue their products in turns (sm90::WarpgroupTurns).
 #pragma once
 
 #include <cuda.h>
@@ -238,7 +238,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // tile's wait so the load's latency hides behind it.
   const auto k_scales_of = [&](int n) { return *reinterpret_cast<const float2*>(k_scale + 2 * n); };
 
-  const sm90::WarpgroupTurns turns{wg};
+  const sm90::WarpgroupTurns<Tr::kPingPong> turns{wg};
   if (n_tiles > 0) {
     turns.start();
     sm90::mbar_wait(sm.q_full(), 0);

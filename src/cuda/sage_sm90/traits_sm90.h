@@ -50,6 +50,10 @@ struct TraitsSm90 : Tile {
   // sum keeps ~22 bits (DESIGN.md's two-level accumulation). f16 P·V accumulates into O
   // itself, as fa does; the 64 registers of a second accumulator would spill at kDp = 128.
   static constexpr bool kTwoLevel = kFp8;
+  // Consumers issue their wgmma in turns (ping-pong) with f16 P·V only. Measured on an H100
+  // (bench/NOTES.md): +3-6 % with f16 P·V, -2-5 % with fp8, whose softmax is so much longer
+  // than its 8-bit products that strict turns make each warpgroup wait for the other's.
+  static constexpr bool kPingPong = !kFp8;
 
   // Byte offsets from the 1024-aligned shared-memory base (every tile stays 1024-aligned).
   static constexpr uint32_t kOffQ = 0;
