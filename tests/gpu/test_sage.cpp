@@ -258,6 +258,22 @@ TEST_F(Sage, RefusesGridsPastCudaLimits) {
   }
 }
 
+// The capability rule alone, on every machine (CI has no GPU; the H100 has FP8).
+TEST(SageFp8Rule, NeedsFp8TensorCoresAndAnImageForThem) {
+  for (int cc : {80, 86, 87}) {
+    const std::string why = cuda::sage_fp8_rule(cc, 80);
+    EXPECT_NE(why.find("compute capability >= 8.9"), std::string::npos) << why;
+    EXPECT_NE(why.find("sage_pv=f16"), std::string::npos) << why;
+  }
+  EXPECT_EQ(cuda::sage_fp8_rule(89, 89), "");
+  EXPECT_EQ(cuda::sage_fp8_rule(90, 90), "");
+  for (int image : {0, 80, 86}) {
+    const std::string why = cuda::sage_fp8_rule(90, image);
+    EXPECT_NE(why.find("CMAKE_CUDA_ARCHITECTURES"), std::string::npos) << why;
+    EXPECT_NE(why.find("9.0"), std::string::npos) << why;
+  }
+}
+
 TEST_F(Sage, Fp8OnDeviceWithoutFp8IsAnError) {
   std::string why;
   if (cuda::sage_fp8_supported(device_, &why)) GTEST_SKIP() << "this device has FP8 tensor cores";

@@ -60,20 +60,25 @@ std::string shape_reason(int64_t head_dim, int32_t dtype) {
 
 }  // namespace
 
+std::string sage_fp8_rule(int compute_capability, int fp8_binary_version) {
+  if (compute_capability < 89) {
+    return "sage_attn fp8 P·V needs FP8 tensor cores (compute capability >= 8.9), device has " +
+           cc_text(compute_capability) + "; use sage_pv=f16";
+  }
+  if (fp8_binary_version < 89) {
+    return "this build of the CUDA module carries no fp8 sage_attn kernel for compute capability " +
+           cc_text(compute_capability) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
+  }
+  return {};
+}
+
 namespace {
 
 // Empty when fp8 P·V can run on `device`; otherwise why not.
 std::string fp8_reason(int device) {
   const int cc = compute_capability(device);
-  if (cc < 89) {
-    return "sage_attn fp8 P·V needs FP8 tensor cores (compute capability >= 8.9), device has " +
-           cc_text(cc) + "; use sage_pv=f16";
-  }
-  if (with_device(device, [] { return sage_mma::binary_version_fp8(); }) < 89) {
-    return "this build of the CUDA module carries no fp8 sage_attn kernel for compute capability " +
-           cc_text(cc) + " (rebuild with CMAKE_CUDA_ARCHITECTURES including it)";
-  }
-  return {};
+  if (cc < 89) return sage_fp8_rule(cc, 0);  // the rule needs no image then
+  return sage_fp8_rule(cc, with_device(device, [] { return sage_mma::binary_version_fp8(); }));
 }
 
 }  // namespace

@@ -26,4 +26,8 @@ bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* rea
 // True when fp8 P·V can run on `device` (FP8 tensor cores and a kernel built for them).
 bool sage_fp8_supported(int device, std::string* reason);
 
+// The rule behind it, without a device: why fp8 P·V cannot run at this compute capability
+// (89 for 8.9) with an fp8 kernel image of this SASS version (0: none), or empty when it can.
+std::string sage_fp8_rule(int compute_capability, int fp8_binary_version);
+
 }  // namespace dattn::cuda
