@@ -96,6 +96,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         Consumer::issue_pv(o, pa, sm.v(s));
         sm90::wgmma_wait<0>();
         sm90::fence_registers(o);
+        sm90::fence_registers(pa);  // P stayed in its registers until its product retired
         Consumer::release(sm.v_empty(s));
       }
     } else if (n_tiles > 0) {
@@ -135,6 +136,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         scores_to_p(sc, n, alpha);
         sm90::wgmma_wait<0>();
         sm90::fence_registers(o);
+        sm90::fence_registers(pa);  // P stayed in its registers until its product retired
         Consumer::release(sm.v_empty(prev));
         OnlineSoftmaxSm90<kNBlocksS, kNBlocksO>::rescale(o, alpha);
         pack_p(sc);
@@ -144,6 +146,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
       Consumer::issue_pv(o, pa, sm.v(last));
       sm90::wgmma_wait<0>();
       sm90::fence_registers(o);
+      sm90::fence_registers(pa);  // P stayed in its registers until its product retired
       Consumer::release(sm.v_empty(last));
     }
 

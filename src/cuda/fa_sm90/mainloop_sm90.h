@@ -103,8 +103,9 @@ struct ConsumerSm90 {
   // fragments, V is read N-major: 16 keys (2048 bytes of the tile) per wgmma, head_dim's
   // 64-column blocks kKVColBlockBytes apart. o and p must not be touched until it retires.
   static __device__ __forceinline__ void issue_pv(float (&o)[kNBlocksO][4],
-                                                  const uint32_t (&p)[Traits::kBlockN / 16][4], uint32_t v_tile) {
+                                                  uint32_t (&p)[Traits::kBlockN / 16][4], uint32_t v_tile) {
     sm90::fence_registers(o);
+    sm90::fence_registers(p);  // P's conversions all land before the wgmma fence
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < Traits::kBlockN / 16; ++j) {

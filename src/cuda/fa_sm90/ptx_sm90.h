@@ -1,11 +1,13 @@
-// Tiny named wrappers over the Hopper instructions the sm90 fa kernel uses: mbarriers, TMA
-// (cp.async.bulk.tensor), wgmma's fence/commit/wait and shared-memory descriptors, and
-// setmaxnreg. Bodies are empty outside sm_90a, where the kernel is never launched.
+// Tiny named wrappers over the Hopper instructions the sm90 kernels (fa_sm90, sage_sm90) use:
+// mbarriers, TMA (cp.async.bulk.tensor), wgmma's fence/commit/wait and shared-memory
+// descriptors, named barriers, setmaxnreg, ex2. Bodies are empty outside sm_90a, where the
+// kernels are never launched.
 #pragma once
 
 #include <cuda.h>
 
 #include <cstdint>
+#include <type_traits>
 
 namespace dattn::cuda::sm90 {
 
@@ -84,22 +86,21 @@ __device__ __forceinline__ void wgmma_wait() {
   DATTN_SM90_ASM("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
 
-// Keeps the compiler from moving accumulator reads or writes across an in-flight wgmma.
-template <int R, int C>
-__device__ __forceinline__ void fence_registers(float (&d)[R][C]) {
+// Keeps the compiler from moving reads or writes of a wgmma's register operands (fp32 or
+// int32 accumulators, packed A fragments) across the wgmma while it is in flight.
+template <class T, int R, int C>
+__device__ __forceinline__ void fence_registers(T (&d)[R][C]) {
+  static_assert(sizeof(T) == 4, "32-bit registers");
 #pragma unroll
   for (int i = 0; i < R; ++i) {
 #pragma unroll
-    for (int j = 0; j < C; ++j) asm volatile("" : "+f"(d[i][j])::"memory");
-  }
-}
-
-template <int R, int C>
-__device__ __forceinline__ void fence_registers(int (&d)[R][C]) {
-#pragma unroll
-  for (int i = 0; i < R; ++i) {
-#pragma unroll
-    for (int j = 0; j < C; ++j) asm volatile("" : "+r"(d[i][j])::"memory");
+    for (int j = 0; j < C; ++j) {
+      if constexpr (std::is_floating_point_v<T>) {
+        asm volatile("" : "+f"(d[i][j])::"memory");
+      } else {
+        asm volatile("" : "+r"(d[i][j])::"memory");
+      }
+    }
   }
 }
 
@@ -128,7 +129,9 @@ __device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t lead
 // issuing together and then both leaving the tensor cores idle. Turn t of warpgroup w waits
 // on named barrier kFirst + w, which the other warpgroup arrives at when it has issued. Both
 // warpgroups take the same number of turns; warpgroup 1 arrives once up front (warpgroup 0
-// goes first) and skips its arrival after its last turn, so every arrival is consumed.
+// goes first) and skips its arrival after its last turn, so every arrival is consumed. Both
+// warpgroups MUST take the same number of turns (a per-warpgroup tile count, e.g. for a
+// causal mask, would deadlock), and barriers kFirst and kFirst + 1 are reserved for this.
 // kEnabled = false: no barriers (for a kernel whose softmax is much longer than its products,
 // strict turns only make each warpgroup wait for the other's softmax).
 template <bool kEnabled = true>

@@ -1,6 +1,7 @@
 // Online softmax over the two query rows a thread holds in an m64nN wgmma accumulator (rows
-// g and g+8 of its warp's 16; a row is spread over the 4 lanes of a quad). Scores stay raw:
-// sm_scale * log2(e) is folded into the FMA before each exp2, so no pass multiplies S.
+// g and g+8 of its warp's 16; a row is spread over the 4 lanes of a quad). fa's scores stay
+// raw: sm_scale * log2(e) is folded into the FMA before each exp2, so no pass multiplies S.
+// sage's INT8 scores (update_int8) are converted and scaled once, then exponentiated.
 #pragma once
 
 #include <cmath>
@@ -36,10 +37,10 @@ struct OnlineSoftmaxSm90 {
   float row_sum[2] = {0.0f, 0.0f};            // per-thread partial sums, reduced in finalize()
 
   // In update_int8, row maxima and sums run as kChains independent chains, joined at the end:
-  // a single chain of 32 dependent fmax or add is latency the few warps of a consumer cannot
-  // hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64 on an H100,
+  // a single chain of 16 dependent fmax or add per row is latency the few warps of a consumer
+  // cannot hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64 on an H100,
   // bench/NOTES.md.)
-  static constexpr int kChains = 4;
+  static constexpr int kChains = 4;  // the joins below are written for four
   static_assert(kNBlocksS % kChains == 0, "whole chains");
   static __device__ __forceinline__ float partial_max(const float (&s)[kNBlocksS][4], int r, float init) {
     float m[kChains] = {init, -INFINITY, -INFINITY, -INFINITY};

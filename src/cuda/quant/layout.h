@@ -1,5 +1,5 @@
 // The packed form of sage_attn's quantized operands: what the quantization kernels write and
-// every sage attention kernel reads (the mma.sync kernel now, a Hopper wgmma kernel later).
+// every sage attention kernel reads (the mma.sync kernel in sage/, the wgmma one in sage_sm90/).
 // The values are those of the contract (core/sage_contract.h); only their placement differs
 // from the logical tensors:
 //   q       int8 [B, Hq,  sq_pad, Dp]   rows >= Sq and channels >= D are zero
@@ -43,9 +43,10 @@ inline int padded_head_dim(int64_t d) { return d <= 64 ? 64 : 128; }
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 inline int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
 
-// fp8 P·V reads V^T with mma's B fragment, whose k index runs over 4 consecutive bytes per
-// thread; the P fragment built from the Q·K^T accumulator instead holds keys {2t, 2t+1,
-// 2t+8, 2t+9} of each 16. Storing key j of a 16-group at this position makes both agree.
+// An 8-bit P fragment (mma.sync's m16n8k32 A, and wgmma's register A, which has the same
+// layout per warp) holds 4 consecutive k bytes per thread, but the Q·K^T accumulator P is
+// built from gives a thread keys {2t, 2t+1, 2t+8, 2t+9} of each 16. Storing key j of a
+// 16-group of V^T at this position makes the two agree without shuffles.
 __host__ __device__ inline int kv_position(int j) {
   const int base = j & ~15, r = j & 15;
   return base + (r < 8 ? 4 * (r >> 1) + (r & 1) : 4 * ((r - 8) >> 1) + 2 + (r & 1));

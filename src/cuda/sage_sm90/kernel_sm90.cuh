@@ -6,9 +6,11 @@
 //   P          base-2 online softmax (fp8: P scaled by 448 to fill e4m3's range);
 //   O_t = P·V  fp8 (QGMMA, V^T K-major) or f16 (HGMMA, V N-major) wgmma into a fresh
 //              accumulator per tile, added to the fp32 O afterwards: the two-level
-//              accumulation of DESIGN.md (the FP8 tensor-core sum keeps ~22 bits).
+//              accumulation of DESIGN.md.
 // Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores; with f16 P·V the
 // two consumers also issue their products in turns (sm90::WarpgroupTurns).
+// FP8 tensor-core sums accumulate in a 22-bit float (13 mantissa bits), hence the fresh
+// accumulator per tile.
 #pragma once
 
 #include <cuda.h>
@@ -30,15 +32,6 @@ namespace dattn::cuda::sage_sm90 {
 struct TensorMaps {
   CUtensorMap q, k, v;
 };
-
-template <int R, int C>
-__device__ __forceinline__ void fence_registers(uint32_t (&d)[R][C]) {
-#pragma unroll
-  for (int i = 0; i < R; ++i) {
-#pragma unroll
-    for (int j = 0; j < C; ++j) asm volatile("" : "+r"(d[i][j])::"memory");
-  }
-}
 
 template <class Tr>
 struct Producer {
@@ -91,9 +84,10 @@ struct Consumer {
   }
 
   // acc (+)= P·V as one wgmma group; fresh: acc is overwritten (O_t of the two-level sum).
-  static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], const uint32_t (&p)[kPSteps][4],
+  static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], uint32_t (&p)[kPSteps][4],
                                                   uint32_t v_tile, bool fresh) {
     sm90::fence_registers(acc);
+    sm90::fence_registers(p);  // P's conversions all land before the wgmma fence
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < kPSteps; ++j) {
@@ -196,7 +190,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   if (warpgroup == 0) {
     sm90::regs_release<Tr::kProducerRegs>();
     if (threadIdx.x == 0 && n_tiles > 0) Producer<Tr>::run(sm, tm, tc, n_tiles);
-    return;
+    return;  // nothing CTA-wide follows: a later __syncthreads would need this warpgroup too
   }
   sm90::regs_claim<Tr::kConsumerRegs>();
   const int wg = warpgroup - 1;
@@ -276,7 +270,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       softmax_tile(acc, n, ks, sc, alpha);
       sm90::wgmma_wait<0>();
       sm90::fence_registers(pv);
-      fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
+      sm90::fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
       C::release(sm.v_empty(prev));
       if constexpr (Tr::kTwoLevel) {
         C::fold_tile(o, ot, alpha);
@@ -290,7 +284,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     C::issue_pv(pv, pa, sm.v(last), Tr::kTwoLevel);
     sm90::wgmma_wait<0>();
     sm90::fence_registers(pv);
-    fence_registers(pa);
+    sm90::fence_registers(pa);
     C::release(sm.v_empty(last));
     if constexpr (Tr::kTwoLevel) {
       const float ones[2] = {1.0f, 1.0f};

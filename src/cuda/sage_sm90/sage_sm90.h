@@ -17,8 +17,7 @@ namespace dattn::cuda {
 // this build, the shared memory it needs. Cached per device. Otherwise false with the reason.
 bool sage_sm90_supported(int device, std::string* reason);
 
-// True when the problem's sizes fit the kernel's 32-bit index math and grid (sequence
-// lengths below 2^30, heads_q and batch at most 65535).
+// True when the problem's sequence lengths fit the kernel's 32-bit index math (below 2^30).
 bool sage_sm90_fits(const quant::PackedShape& s);
 
 // Enqueues the attention kernel on `stream`; the caller has checked both of the above and

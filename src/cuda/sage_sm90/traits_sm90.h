@@ -25,6 +25,8 @@ struct Tile {
 static_assert(Tile::kBlockM == 64 * Tile::kConsumers, "each consumer owns 64 query rows");
 static_assert(Tile::kBlockN == 2 * dattn::sage::kKBlock, "two k_scale blocks per KV tile");
 static_assert(dattn::sage::kQBlock == 64, "one q_scale per consumer warpgroup");
+static_assert(Tile::kBlockN == 128, "V^T rows of one tile are one 128-byte swizzle span (issue_pv)");
+static_assert(Tile::kConsumers == 2, "sm90::WarpgroupTurns pairs exactly two consumers");
 static_assert(quant::PackConfig::kSeqPad % Tile::kBlockM == 0 && quant::PackConfig::kSeqPad % Tile::kBlockN == 0,
               "packed rows cover whole tiles: no load needs a bound");
 static_assert(Tile::kProducerRegs * 128 + Tile::kConsumerRegs * 128 * Tile::kConsumers <= 65536,
@@ -47,8 +49,9 @@ struct TraitsSm90 : Tile {
   static constexpr uint32_t kVColBlockBytes = kBlockN * 128;
   static constexpr uint32_t kVTileBytes = kFp8 ? kDp * kBlockN : kBlockN * kDp * 2;
   // fp8 P·V goes into a fresh accumulator per tile, added to O afterwards: the FP8 tensor-core
-  // sum keeps ~22 bits (DESIGN.md's two-level accumulation). f16 P·V accumulates into O
-  // itself, as fa does; the 64 registers of a second accumulator would spill at kDp = 128.
+  // sum is a 22-bit float with 13 mantissa bits (DESIGN.md's two-level accumulation). f16
+  // P·V accumulates into O itself, as fa does; the 64 registers of a second accumulator would
+  // spill at kDp = 128.
   static constexpr bool kTwoLevel = kFp8;
   // Consumers issue their wgmma in turns (ping-pong) with f16 P·V only. Measured on an H100
   // (bench/NOTES.md): +3-6 % with f16 P·V, -2-5 % with fp8, whose softmax is so much longer
