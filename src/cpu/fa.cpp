@@ -18,10 +18,9 @@
 #include "cpu/bf16_dot.h"
 #include "cpu/blas.h"
 #include "cpu/causal.h"
-#include "cpu/exp2.h"
 #include "cpu/f32_dot.h"
 #include "cpu/kernels.h"
-#include "cpu/row_max.h"
+#include "cpu/online_softmax.h"
 #include "cpu/rows.h"
 #include "cpu/simd.h"
 #include "cpu/tiles.h"
@@ -39,27 +38,7 @@ DATTN_CPU_CLONES void online_softmax_row(float* s, float scale, int64_t n, int64
                                          float& m, float& l, float* o, int64_t d) {
 #pragma omp simd
   for (int64_t j = 0; j < limit; ++j) s[j] *= scale;
-  const float block_max = row_max(s, limit);
-  const float m_new = std::max(m, block_max);
-  if (m_new == kNegInf) {  // nothing visible yet: the row stays empty
-    std::fill(s, s + n, 0.0f);
-    return;
-  }
-  // m = -inf gives alpha = exp2(-inf) = 0, which is right: o and l are still 0.
-  const float alpha = fast_exp2(m - m_new);
-  float sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < limit; ++j) {
-    s[j] = fast_exp2(s[j] - m_new);
-    sum += s[j];
-  }
-  std::fill(s + limit, s + n, 0.0f);
-  l = l * alpha + sum;
-  m = m_new;
-  // The running max settles after the first blocks, and o * 1 = o exactly: skip the pass.
-  if (alpha == 1.0f) return;
-#pragma omp simd
-  for (int64_t i = 0; i < d; ++i) o[i] *= alpha;
+  online_softmax_step(s, n, limit, 0.0f, m, l, o, d);
 }
 
 int64_t task_rows(FaPath path) {

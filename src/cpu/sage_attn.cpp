@@ -15,9 +15,8 @@
 #include "cpu/blas.h"
 #include "cpu/causal.h"
 #include "cpu/convert.h"
-#include "cpu/exp2.h"
 #include "cpu/kernels.h"
-#include "cpu/row_max.h"
+#include "cpu/online_softmax.h"
 #include "cpu/rows.h"
 #include "cpu/sage_attn.h"
 #include "cpu/sage_pv.h"
@@ -39,22 +38,8 @@ DATTN_CPU_CLONES void softmax_row(const int32_t* dots, float scale, int64_t n, i
                                   bool fp8, float& m, float& l, float* p, float* o, int64_t d) {
 #pragma omp simd
   for (int64_t t = 0; t < limit; ++t) p[t] = static_cast<float>(dots[t]) * scale;
-  const float block_max = row_max(p, limit);
-  const float m_new = std::max(m, block_max);
-  if (m_new == kNegInf) {
-    std::fill(p, p + n, 0.0f);
-    return;
-  }
-  const float alpha = fast_exp2(m - m_new);  // 0 while the row was empty (m = -inf)
-  const float shift = m_new - (fp8 ? kLog2Fp8Max : 0.0f);
-  float sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t t = 0; t < limit; ++t) {
-    p[t] = fast_exp2(p[t] - shift);
-    sum += p[t];
-  }
-  std::fill(p + limit, p + n, 0.0f);
-  // The row sum above used the unrounded values; P V uses the rounded ones.
+  if (!online_softmax_step(p, n, limit, fp8 ? kLog2Fp8Max : 0.0f, m, l, o, d)) return;
+  // The row sum used the unrounded values; P V uses the rounded ones.
   if (fp8) {
 #pragma omp simd
     for (int64_t t = 0; t < limit; ++t) p[t] = e4m3_round(p[t]);
@@ -62,12 +47,6 @@ DATTN_CPU_CLONES void softmax_row(const int32_t* dots, float scale, int64_t n, i
 #pragma omp simd
     for (int64_t t = 0; t < limit; ++t) p[t] = f16_round(p[t]);
   }
-  l = l * alpha + sum;
-  m = m_new;
-  // The running max settles after the first blocks, and o * 1 = o exactly: skip the pass.
-  if (alpha == 1.0f) return;
-#pragma omp simd
-  for (int64_t c = 0; c < d; ++c) o[c] *= alpha;
 }
 
 DATTN_CPU_CLONES void decode_fp8(const uint8_t* codes, int64_t n, float* out) {

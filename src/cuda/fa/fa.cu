@@ -117,7 +117,7 @@ FaParams make_params(const dattn_problem& p) {
 void fa(const dattn_problem& p) {
   // Hopper: the TMA + wgmma kernel where it applies (sm_90a image, D 64/128, aligned rows);
   // the mma.sync kernel everywhere else.
-  if (fa_sm90_supports(p, nullptr)) return fa_sm90(p);
+  if (fa_sm90_try(p, nullptr)) return;
   fa_sm80(p);
 }
 

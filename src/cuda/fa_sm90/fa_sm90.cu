@@ -5,9 +5,10 @@
 #include <climits>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "cuda/common/check.h"
-#include "cuda/common/device_guard.h"
+#include "cuda/common/device_query.h"
 #include "cuda/common/dispatch.h"
 #include "cuda/fa_sm90/kernel_traits_sm90.h"
 #include "cuda/fa_sm90/params_sm90.h"
@@ -23,32 +24,15 @@ bool refuse(std::string* reason, const std::string& why) {
   return false;
 }
 
-// The device half of the answer: compute capability 9.0, an sm_90a image in this build,
-// enough shared memory. Asked per device, not per problem.
+// The device half of the answer (compute capability 9.0, an sm_90a image in this build,
+// enough shared memory for this head_dim's tiles): asked on every call, computed once.
 std::string device_reason(int device, int64_t head_dim) {
-  int major = 0, minor = 0, smem_optin = 0;
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  if (major != 9 || minor != 0) {
-    return "needs compute capability 9.0 (sm_90a: wgmma, setmaxnreg), device " + std::to_string(device) +
-           " has " + std::to_string(major) + "." + std::to_string(minor);
-  }
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-  const int needed = head_dim == 128 ? KernelTraitsSm90<128, __nv_bfloat16>::kSmemBytes
+  static DeviceAnswers<std::pair<int, int64_t>> answers;
+  return answers.get({device, head_dim}, [&] {
+    const int smem = head_dim == 128 ? KernelTraitsSm90<128, __nv_bfloat16>::kSmemBytes
                                      : KernelTraitsSm90<64, __nv_bfloat16>::kSmemBytes;
-  if (smem_optin < needed) {
-    return "needs " + std::to_string(needed) + " bytes of shared memory per block, device has " +
-           std::to_string(smem_optin);
-  }
-  DeviceGuard guard(device);
-  cudaFuncAttributes attr{};
-  const cudaError_t err = cudaFuncGetAttributes(&attr, flash_sm90::fa_sm90_probe_kernel());
-  if (err != cudaSuccess) {
-    cudaGetLastError();  // consume it, so the next launch check does not report it
-    return std::string("no sm_90a kernel image in this build (module built for ") + DATTN_CUDA_ARCH_LIST +
-           "): " + cudaGetErrorString(err);
-  }
-  return {};
+    return sm90_kernel_reason(device, smem, flash_sm90::fa_sm90_probe_kernel());
+  });
 }
 
 // What TMA requires of a view: a 16-byte aligned base and strides that are positive
@@ -89,24 +73,9 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
       o.stride_s % 8 != 0) {
     return "out rows must be 16-byte aligned (data pointer aligned, strides multiples of 8 elements)";
   }
-  constexpr int kRows = 128;  // TMA box rows: block_m and block_n of every tile size
-  static_assert(KernelTraitsSm90<128, __half>::kBlockM == kRows && KernelTraitsSm90<128, __half>::kBlockN == kRows &&
-                KernelTraitsSm90<64, __half>::kBlockM == kRows && KernelTraitsSm90<64, __half>::kBlockN == kRows);
-  const struct {
-    const dattn_view& view;
-    CUtensorMap* map;
-    int64_t heads, seq;
-    const char* name;
-  } operands[] = {{p.q, &out->maps.q, p.heads_q, p.seq_q, "q"},
-                  {p.k, &out->maps.k, p.heads_kv, p.seq_kv, "k"},
-                  {p.v, &out->maps.v, p.heads_kv, p.seq_kv, "v"}};
-  for (const auto& op : operands) {
-    if (std::string why = view_reason(op.view); !why.empty()) return std::string(op.name) + ": " + why;
-  }
-  for (const auto& op : operands) {
-    const std::string why = flash_sm90::encode_tensor_map(op.map, op.view, p.dtype, p.batch, op.heads, op.seq,
-                                                       p.head_dim, kRows);
-    if (!why.empty()) return std::string(op.name) + ": " + why;
+  const std::pair<const dattn_view*, const char*> views[] = {{&p.q, "q"}, {&p.k, "k"}, {&p.v, "v"}};
+  for (const auto& [view, name] : views) {
+    if (std::string why = view_reason(*view); !why.empty()) return std::string(name) + ": " + why;
   }
   flash_sm90::ParamsSm90& fp = out->params;
   fp.out = p.out.data;
@@ -122,23 +91,57 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
   return {};
 }
 
+// The three TMA descriptors; a view the driver refuses is a reason too.
+std::string encode_maps(const dattn_problem& p, flash_sm90::TensorMaps* maps) {
+  constexpr int kRows = 128;  // TMA box rows: block_m and block_n of every tile size
+  static_assert(KernelTraitsSm90<128, __half>::kBlockM == kRows && KernelTraitsSm90<128, __half>::kBlockN == kRows &&
+                KernelTraitsSm90<64, __half>::kBlockM == kRows && KernelTraitsSm90<64, __half>::kBlockN == kRows);
+  const struct {
+    const dattn_view& view;
+    CUtensorMap* map;
+    int64_t heads, seq;
+    const char* name;
+  } operands[] = {{p.q, &maps->q, p.heads_q, p.seq_q, "q"},
+                  {p.k, &maps->k, p.heads_kv, p.seq_kv, "k"},
+                  {p.v, &maps->v, p.heads_kv, p.seq_kv, "v"}};
+  for (const auto& op : operands) {
+    const std::string why = flash_sm90::encode_tensor_map(op.map, op.view, p.dtype, p.batch, op.heads, op.seq,
+                                                       p.head_dim, kRows);
+    if (!why.empty()) return std::string(op.name) + ": " + why;
+  }
+  return {};
+}
+
+// Checks p, then the device (a cached answer), and only then builds the tensor maps: on a
+// device without sm_90a the dispatcher's call costs no driver work.
+bool prepare(const dattn_problem& p, Prepared* prep, std::string* reason) {
+  if (std::string why = problem_reason(p, prep); !why.empty()) return refuse(reason, why);
+  if (std::string why = device_reason(p.device_index, p.head_dim); !why.empty()) return refuse(reason, why);
+  if (std::string why = encode_maps(p, &prep->maps); !why.empty()) return refuse(reason, why);
+  return true;
+}
+
 }  // namespace
 
 bool fa_sm90_supports(const dattn_problem& p, std::string* reason) {
   Prepared prepared;
-  if (std::string why = problem_reason(p, &prepared); !why.empty()) return refuse(reason, why);
-  if (std::string why = device_reason(p.device_index, p.head_dim); !why.empty()) return refuse(reason, why);
+  return prepare(p, &prepared, reason);
+}
+
+bool fa_sm90_try(const dattn_problem& p, std::string* reason) {
+  Prepared prep;
+  if (!prepare(p, &prep, reason)) return false;
+  if (p.batch * p.heads_q * p.seq_q == 0) return true;
+  auto stream = static_cast<cudaStream_t>(p.stream);
+  DATTN_DISPATCH_VALUES(p.head_dim, "head_dim", D, (64, 128), {
+    DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, { flash_sm90::run_fa_sm90<D, T>(prep.maps, prep.params, prep.grid, stream); });
+  });
   return true;
 }
 
 void fa_sm90(const dattn_problem& p) {
   if (p.batch * p.heads_q * p.seq_q == 0) return;
-  Prepared prep;
-  if (std::string why = problem_reason(p, &prep); !why.empty()) throw std::invalid_argument("fa_sm90: " + why);
-  auto stream = static_cast<cudaStream_t>(p.stream);
-  DATTN_DISPATCH_VALUES(p.head_dim, "head_dim", D, (64, 128), {
-    DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, { flash_sm90::run_fa_sm90<D, T>(prep.maps, prep.params, prep.grid, stream); });
-  });
+  if (std::string why; !fa_sm90_try(p, &why)) throw std::invalid_argument(why);
 }
 
 }  // namespace dattn::cuda

@@ -34,13 +34,8 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
 
   const int head = blockIdx.y;
   const TileCoord tc{m_block_of_cta() * kBlockM, head, head / p.group, static_cast<int>(blockIdx.z)};
-  // Keys this CTA can see: all, or under the causal mask up to its last row's diagonal.
-  const int diag = p.seq_kv - p.seq_q;
-  const int last_key = p.causal ? min(p.seq_kv - 1, tc.m0 + kBlockM - 1 + diag) : p.seq_kv - 1;
-  const int n_tiles = last_key < 0 ? 0 : last_key / kBlockN + 1;
-  // From this tile on, some key of the tile may be hidden from some row of the CTA.
-  const int first_masked_key = p.causal ? min(p.seq_kv, tc.m0 + diag + 1) : p.seq_kv;
-  const int first_masked_tile = max(first_masked_key, 0) / kBlockN;
+  const KeyTiles keys = KeyTiles::of(tc.m0, kBlockM, kBlockN, p.seq_q, p.seq_kv, p.causal);
+  const int n_tiles = keys.count, first_masked_tile = keys.first_masked;
 
   const int warpgroup = threadIdx.x / 128;
   if (threadIdx.x == 0) sm.init_barriers();
@@ -88,7 +83,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         Consumer::issue_qk(sc, q_rows, sm.k(s));
         sm90::wgmma_wait<0>();
         sm90::fence_registers(sc);
-        Consumer::release(sm.k_empty(s));
+        release_buffer(sm.k_empty(s));
         scores_to_p(sc, n, alpha);
         OnlineSoftmaxSm90<kNBlocksS, kNBlocksO>::rescale(o, alpha);
         pack_p(sc);
@@ -97,7 +92,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         sm90::wgmma_wait<0>();
         sm90::fence_registers(o);
         sm90::fence_registers(pa);  // P stayed in its registers until its product retired
-        Consumer::release(sm.v_empty(s));
+        release_buffer(sm.v_empty(s));
       }
     } else if (n_tiles > 0) {
       // Software pipeline inside the warpgroup (FA3's intra-warpgroup overlap): S_n = Q·K_nᵀ
@@ -115,7 +110,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         turns.pass_turn(n_tiles == 1);
         sm90::wgmma_wait<0>();
         sm90::fence_registers(sc);
-        Consumer::release(sm.k_empty(0));
+        release_buffer(sm.k_empty(0));
         scores_to_p(sc, 0, alpha);  // O is still zero: alpha needs no applying
         pack_p(sc);
       }
@@ -132,12 +127,12 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         turns.pass_turn(n == n_tiles - 1);
         sm90::wgmma_wait<1>();  // S_n is ready; P_{n-1}·V_{n-1} may still run
         sm90::fence_registers(sc);
-        Consumer::release(sm.k_empty(s));
+        release_buffer(sm.k_empty(s));
         scores_to_p(sc, n, alpha);
         sm90::wgmma_wait<0>();
         sm90::fence_registers(o);
         sm90::fence_registers(pa);  // P stayed in its registers until its product retired
-        Consumer::release(sm.v_empty(prev));
+        release_buffer(sm.v_empty(prev));
         OnlineSoftmaxSm90<kNBlocksS, kNBlocksO>::rescale(o, alpha);
         pack_p(sc);
       }
@@ -147,7 +142,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
       sm90::wgmma_wait<0>();
       sm90::fence_registers(o);
       sm90::fence_registers(pa);  // P stayed in its registers until its product retired
-      Consumer::release(sm.v_empty(last));
+      release_buffer(sm.v_empty(last));
     }
 
     float inv_sum[2], row_lse[2];

@@ -47,6 +47,27 @@ struct TileCoord {
   int m0, head, head_kv, batch;
 };
 
+// The key tiles a CTA of query rows [m0, m0 + block_m) visits: all of seq_kv, or under the
+// bottom-right aligned causal mask up to its last row's diagonal. From tile first_masked on,
+// some key of a tile is hidden from some row (past seq_kv, or above the diagonal).
+struct KeyTiles {
+  int count, first_masked;
+
+  static __device__ __forceinline__ KeyTiles of(int m0, int block_m, int block_n, int seq_q, int seq_kv,
+                                               bool causal) {
+    const int diag = seq_kv - seq_q;
+    const int last_key = causal ? min(seq_kv - 1, m0 + block_m - 1 + diag) : seq_kv - 1;
+    const int first_masked_key = causal ? min(seq_kv, m0 + diag + 1) : seq_kv;
+    return {last_key < 0 ? 0 : last_key / block_n + 1, max(first_masked_key, 0) / block_n};
+  }
+};
+
+// Signals the producer that this warp no longer reads a buffer (one arrival per warp).
+__device__ __forceinline__ void release_buffer(uint32_t empty_bar) {
+  __syncwarp();
+  if (threadIdx.x % 32 == 0) sm90::mbar_arrive(empty_bar);
+}
+
 template <class Traits>
 struct ProducerSm90 {
   // Loads a [rows, head_dim] tile starting at sequence position `row0` as head_dim / 64 boxes.
@@ -119,11 +140,6 @@ struct ConsumerSm90 {
     sm90::wgmma_commit();
   }
 
-  // Signals the producer that this warp no longer reads a buffer.
-  static __device__ __forceinline__ void release(uint32_t empty_bar) {
-    __syncwarp();
-    if (threadIdx.x % 32 == 0) sm90::mbar_arrive(empty_bar);
-  }
 };
 
 }  // namespace dattn::cuda::flash_sm90

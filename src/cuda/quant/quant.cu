@@ -89,6 +89,43 @@ Int8Params int8_common(const PackedShape& s, const Packed& buf, bool is_q, float
   return r;
 }
 
+// A Q or K target of `heads` x `rows` x `cols` int8 codes (row-major, contiguous) and
+// `blocks` scales per head: the packed buffers (padded rows and head dim) or the logical
+// tensors alike.
+Int8Params int8_target(const PackedShape& s, const Packed& buf, bool is_q, float sm_scale, int8_t* codes,
+                       float* scales, int64_t heads, int64_t rows, int64_t cols, int64_t blocks) {
+  Int8Params t = int8_common(s, buf, is_q, sm_scale);
+  t.dst = codes;
+  t.dst_ss = cols;
+  t.dst_sh = rows * cols;
+  t.dst_sb = heads * t.dst_sh;
+  t.dst_rows = rows;
+  t.dst_cols = cols;
+  t.scale = scales;
+  t.scale_sh = blocks;
+  t.scale_sb = heads * blocks;
+  t.scale_blocks = blocks;
+  return t;
+}
+
+// The V target: `rows` x `cols` per KV head (f16 or logical fp8 codes; the packed fp8 V^T
+// layout is fixed by sk_pad).
+VParams v_target(const PackedShape& s, const Packed& buf, void* dst, int64_t rows, int64_t cols) {
+  VParams v{};
+  v.heads = s.heads_kv;
+  v.seq = s.seq_kv;
+  v.head_dim = s.head_dim;
+  v.v_scale = buf.v_scale;
+  v.dst = dst;
+  v.sk_pad = s.sk_pad;
+  v.dst_ss = cols;
+  v.dst_sh = rows * cols;
+  v.dst_sb = s.heads_kv * v.dst_sh;
+  v.dst_rows = rows;
+  v.dst_cols = cols;
+  return v;
+}
+
 }  // namespace
 
 PackedShape packed_shape(const dattn_problem& p, bool fp8_v) {
@@ -166,46 +203,14 @@ Packed carve(const PackedShape& s, void* base) {
 void quantize(const dattn_problem& p, const PackedShape& s, const Packed& buf) {
   const int64_t dp = s.dp;
   Targets t{};
-  t.q = int8_common(s, buf, true, p.sm_scale);
-  t.q.dst = buf.q;
-  t.q.dst_sh = s.sq_pad * dp;
-  t.q.dst_sb = s.heads_q * t.q.dst_sh;
-  t.q.dst_ss = dp;
-  t.q.dst_rows = s.sq_pad;
-  t.q.dst_cols = dp;
-  t.q.scale = buf.q_scale;
-  t.q.scale_sh = s.sq_pad / sage::kQBlock;
-  t.q.scale_sb = s.heads_q * t.q.scale_sh;
-  t.q.scale_blocks = t.q.scale_sh;
+  t.q_blocks = s.sq_pad / sage::kQBlock;
+  t.q = int8_target(s, buf, true, p.sm_scale, buf.q, buf.q_scale, s.heads_q, s.sq_pad, dp, t.q_blocks);
   t.q.q_kmean = buf.q_kmean;
   t.q.q_kmean_sh = s.sq_pad;
   t.q.q_kmean_sb = s.heads_q * s.sq_pad;
-  t.q_blocks = s.sq_pad / sage::kQBlock;
-
-  t.k = int8_common(s, buf, false, p.sm_scale);
-  t.k.dst = buf.k;
-  t.k.dst_sh = s.sk_pad * dp;
-  t.k.dst_sb = s.heads_kv * t.k.dst_sh;
-  t.k.dst_ss = dp;
-  t.k.dst_rows = s.sk_pad;
-  t.k.dst_cols = dp;
-  t.k.scale = buf.k_scale;
-  t.k.scale_sh = s.sk_pad / sage::kKBlock;
-  t.k.scale_sb = s.heads_kv * t.k.scale_sh;
-  t.k.scale_blocks = t.k.scale_sh;
   t.k_blocks = s.sk_pad / sage::kKBlock;
-
-  t.v.heads = s.heads_kv;
-  t.v.seq = s.seq_kv;
-  t.v.head_dim = s.head_dim;
-  t.v.v_scale = buf.v_scale;
-  t.v.dst = buf.v;
-  t.v.sk_pad = s.sk_pad;
-  t.v.dst_sh = s.sk_pad * dp;  // f16 rows; the fp8 layout is fixed by sk_pad
-  t.v.dst_sb = s.heads_kv * t.v.dst_sh;
-  t.v.dst_ss = dp;
-  t.v.dst_rows = s.sk_pad;
-  t.v.dst_cols = dp;
+  t.k = int8_target(s, buf, false, p.sm_scale, buf.k, buf.k_scale, s.heads_kv, s.sk_pad, dp, t.k_blocks);
+  t.v = v_target(s, buf, buf.v, s.sk_pad, dp);
   t.v_logical = false;
   dispatch(p, s, buf, t);
 }
@@ -226,37 +231,12 @@ void quantize_logical(const dattn_problem& p, const Logical& out) {
   const int64_t D = s.head_dim, qb = ceil_div(s.seq_q, sage::kQBlock),
                 kb = ceil_div(s.seq_kv, sage::kKBlock);
   // Codes [B, H, S, D] and scales [B, H, blocks], both contiguous: the contract's logical layout.
-  auto logical_int8 = [&](bool is_q, int8_t* codes, float* scales, int64_t heads, int64_t seq,
-                          int64_t blocks) {
-    Int8Params t = int8_common(s, buf, is_q, p.sm_scale);
-    t.dst = codes;
-    t.dst_ss = D;
-    t.dst_sh = seq * D;
-    t.dst_sb = heads * t.dst_sh;
-    t.dst_rows = seq;
-    t.dst_cols = D;
-    t.scale = scales;
-    t.scale_sh = blocks;
-    t.scale_sb = heads * blocks;
-    t.scale_blocks = blocks;
-    return t;
-  };
   Targets t{};
-  t.q = logical_int8(true, out.q, out.q_scale, s.heads_q, s.seq_q, qb);
+  t.q = int8_target(s, buf, true, p.sm_scale, out.q, out.q_scale, s.heads_q, s.seq_q, D, qb);
   t.q_blocks = qb;
-  t.k = logical_int8(false, out.k, out.k_scale, s.heads_kv, s.seq_kv, kb);
+  t.k = int8_target(s, buf, false, p.sm_scale, out.k, out.k_scale, s.heads_kv, s.seq_kv, D, kb);
   t.k_blocks = kb;
-
-  t.v.heads = s.heads_kv;
-  t.v.seq = s.seq_kv;
-  t.v.head_dim = D;
-  t.v.v_scale = buf.v_scale;
-  t.v.dst = out.v;
-  t.v.dst_ss = D;
-  t.v.dst_sh = s.seq_kv * D;
-  t.v.dst_sb = s.heads_kv * t.v.dst_sh;
-  t.v.dst_rows = s.seq_kv;
-  t.v.dst_cols = D;
+  t.v = v_target(s, buf, out.v, s.seq_kv, D);
   t.v_logical = true;
   dispatch(p, s, buf, t);
 

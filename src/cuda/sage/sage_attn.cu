@@ -2,12 +2,12 @@
 // launches on the caller's stream.
 #include <cuda_runtime.h>
 
-#include <map>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
 #include "cuda/common/check.h"
+#include "cuda/common/device_guard.h"
+#include "cuda/common/device_query.h"
 #include "cuda/common/workspace.h"
 #include "cuda/quant/layout.h"
 #include "cuda/quant/quant.h"
@@ -19,30 +19,11 @@
 namespace dattn::cuda {
 namespace {
 
-// Runs f with `device` current, restoring the caller's device afterwards.
-template <class F>
-auto with_device(int device, F&& f) {
-  int current = 0;
-  DATTN_CUDA_CHECK(cudaGetDevice(&current));
-  if (current != device) DATTN_CUDA_CHECK(cudaSetDevice(device));
-  struct Restore {
-    int dev;
-    bool active;
-    ~Restore() {
-      if (active) (void)cudaSetDevice(dev);
-    }
-  } restore{current, current != device};
-  return f();
+// The SASS version of the fp8 or f16 kernel the runtime would run on `device` (0: none).
+int binary_version_on(int device, bool fp8) {
+  DeviceGuard guard(device);
+  return fp8 ? sage_mma::binary_version_fp8() : sage_mma::binary_version_f16();
 }
-
-int compute_capability(int device) {
-  int major = 0, minor = 0;
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  return major * 10 + minor;
-}
-
-std::string cc_text(int cc) { return std::to_string(cc / 10) + "." + std::to_string(cc % 10); }
 
 // Empty when head_dim and dtype are in the kernel's set.
 std::string shape_reason(int64_t head_dim, int32_t dtype) {
@@ -78,22 +59,15 @@ namespace {
 std::string fp8_reason(int device) {
   const int cc = compute_capability(device);
   if (cc < 89) return sage_fp8_rule(cc, 0);  // the rule needs no image then
-  return sage_fp8_rule(cc, with_device(device, [] { return sage_mma::binary_version_fp8(); }));
+  return sage_fp8_rule(cc, binary_version_on(device, true));
 }
 
 }  // namespace
 
 bool sage_fp8_supported(int device, std::string* reason) {
   // Asked on every fp8 call: the answer cannot change within a process, so keep it.
-  static std::mutex mutex;
-  static std::map<int, std::string> known;
-  std::string why;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = known.find(device);
-    if (it == known.end()) it = known.emplace(device, fp8_reason(device)).first;
-    why = it->second;
-  }
+  static DeviceAnswers<int> answers;
+  std::string why = answers.get(device, [&] { return fp8_reason(device); });
   if (why.empty()) return true;
   if (reason) *reason = std::move(why);
   return false;
@@ -112,7 +86,7 @@ bool sage_supports(int device, int64_t head_dim, int32_t dtype, std::string* rea
     }
     return false;
   }
-  if (with_device(device, [] { return sage_mma::binary_version_f16(); }) == 0) {
+  if (binary_version_on(device, false) == 0) {
     if (reason) {
       *reason =
           "this build of the CUDA module carries no sage_attn kernel for compute capability " +

@@ -150,10 +150,6 @@ struct Consumer {
     }
   }
 
-  static __device__ __forceinline__ void release(uint32_t empty_bar) {
-    __syncwarp();
-    if (threadIdx.x % 32 == 0) sm90::mbar_arrive(empty_bar);
-  }
 };
 
 template <class T, class Tr, bool kCausal>
@@ -176,12 +172,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int heads_q = static_cast<int>(p.heads_q), heads_kv = static_cast<int>(p.heads_kv);
   const flash_sm90::TileCoord tc{m_block * kBlockM, head, head / (heads_q / heads_kv), static_cast<int>(blockIdx.z)};
   const int seq_q = static_cast<int>(p.seq_q), seq_kv = static_cast<int>(p.seq_kv);
-  const int diag = seq_kv - seq_q;
-  const int last_key = kCausal ? min(seq_kv - 1, tc.m0 + kBlockM - 1 + diag) : seq_kv - 1;
-  const int n_tiles = last_key < 0 ? 0 : last_key / kBlockN + 1;
-  // From this tile on, some key of the tile is hidden from some row (past seq_kv, or causal).
-  const int first_masked_key = kCausal ? min(seq_kv, tc.m0 + diag + 1) : seq_kv;
-  const int first_masked_tile = max(first_masked_key, 0) / kBlockN;
+  const flash_sm90::KeyTiles keys = flash_sm90::KeyTiles::of(tc.m0, kBlockM, kBlockN, seq_q, seq_kv, kCausal);
+  const int n_tiles = keys.count, first_masked_tile = keys.first_masked;
 
   const int warpgroup = threadIdx.x / 128;
   if (threadIdx.x == 0) sm.init_barriers();
@@ -246,7 +238,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       turns.pass_turn(n_tiles == 1);
       sm90::wgmma_wait<0>();
       sm90::fence_registers(acc);
-      C::release(sm.k_empty(0));
+      flash_sm90::release_buffer(sm.k_empty(0));
       softmax_tile(acc, 0, ks, sc, alpha);  // O is still zero: alpha needs no applying
       C::pack_p(sc, pa);
     }
@@ -266,12 +258,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       turns.pass_turn(n == n_tiles - 1);
       sm90::wgmma_wait<1>();
       sm90::fence_registers(acc);
-      C::release(sm.k_empty(s));
+      flash_sm90::release_buffer(sm.k_empty(s));
       softmax_tile(acc, n, ks, sc, alpha);
       sm90::wgmma_wait<0>();
       sm90::fence_registers(pv);
       sm90::fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
-      C::release(sm.v_empty(prev));
+      flash_sm90::release_buffer(sm.v_empty(prev));
       if constexpr (Tr::kTwoLevel) {
         C::fold_tile(o, ot, alpha);
       } else {
@@ -285,7 +277,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     sm90::wgmma_wait<0>();
     sm90::fence_registers(pv);
     sm90::fence_registers(pa);
-    C::release(sm.v_empty(last));
+    flash_sm90::release_buffer(sm.v_empty(last));
     if constexpr (Tr::kTwoLevel) {
       const float ones[2] = {1.0f, 1.0f};
       C::fold_tile(o, ot, ones);

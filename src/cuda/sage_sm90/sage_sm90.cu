@@ -3,42 +3,16 @@
 #include "cuda/sage_sm90/sage_sm90.h"
 
 #include <climits>
-#include <map>
-#include <mutex>
 #include <stdexcept>
 
 #include "cuda/common/check.h"
-#include "cuda/common/device_guard.h"
+#include "cuda/common/device_query.h"
 #include "cuda/fa_sm90/tensor_map_sm90.h"
 #include "cuda/sage_sm90/kernel_sm90.cuh"
 #include "cuda/sage_sm90/launch_sm90.h"
 
 namespace dattn::cuda {
 namespace {
-
-std::string device_reason(int device) {
-  int major = 0, minor = 0, smem_optin = 0;
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  if (major != 9 || minor != 0) {
-    return "the Hopper sage_attn kernel needs compute capability 9.0, device " + std::to_string(device) + " has " +
-           std::to_string(major) + "." + std::to_string(minor);
-  }
-  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-  const int needed = sage_sm90::TraitsSm90<128, false>::kSmemBytes;  // the largest of the set
-  if (smem_optin < needed) {
-    return "the Hopper sage_attn kernel needs " + std::to_string(needed) + " bytes of shared memory per block, device has " +
-           std::to_string(smem_optin);
-  }
-  DeviceGuard guard(device);
-  cudaFuncAttributes attr{};
-  if (const cudaError_t err = cudaFuncGetAttributes(&attr, sage_sm90::probe_kernel()); err != cudaSuccess) {
-    (void)cudaGetLastError();
-    return std::string("no sm_90a sage_attn kernel in this build (module built for ") + DATTN_CUDA_ARCH_LIST +
-           "): " + cudaGetErrorString(err);
-  }
-  return {};
-}
 
 // A 4-D map over a packed buffer: dims innermost first, a box of box0 x box1.
 std::string encode(CUtensorMap* map, CUtensorMapDataType type, int elem_bytes, const void* base,
@@ -60,15 +34,12 @@ std::string encode(CUtensorMap* map, CUtensorMapDataType type, int elem_bytes, c
 }  // namespace
 
 bool sage_sm90_supported(int device, std::string* reason) {
-  static std::mutex mutex;
-  static std::map<int, std::string> known;
-  std::string why;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = known.find(device);
-    if (it == known.end()) it = known.emplace(device, device_reason(device)).first;
-    why = it->second;
-  }
+  static DeviceAnswers<int> answers;
+  std::string why = answers.get(device, [&] {
+    const int smem = sage_sm90::TraitsSm90<128, false>::kSmemBytes;  // the largest of the set
+    const std::string r = sm90_kernel_reason(device, smem, sage_sm90::probe_kernel());
+    return r.empty() ? r : "the Hopper sage_attn kernel " + r;
+  });
   if (why.empty()) return true;
   if (reason != nullptr) *reason = std::move(why);
   return false;
