@@ -109,12 +109,14 @@ struct ConsumerSm90 {
   // Issues S = Q·Kᵀ for this warpgroup's 64 rows as one wgmma group (K-major operands, 16
   // columns of head_dim per wgmma); s must not be touched until the group has retired.
   static __device__ __forceinline__ void issue_qk(float (&s)[kNBlocksS][4], uint32_t q_rows, uint32_t k_tile) {
+    const uint64_t da0 = sm90::smem_desc_sw128(q_rows, 16, 1024);
+    const uint64_t db0 = sm90::smem_desc_sw128(k_tile, 16, 1024);
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < Traits::kHeadDim / 16; ++j) {
       const uint32_t col = (j % 4) * 32;  // bytes into the 128-byte swizzled row
-      const uint64_t da = sm90::smem_desc_sw128(q_rows + (j / 4) * Traits::kQColBlockBytes + col, 16, 1024);
-      const uint64_t db = sm90::smem_desc_sw128(k_tile + (j / 4) * Traits::kKVColBlockBytes + col, 16, 1024);
+      const uint64_t da = sm90::desc_advance(da0, (j / 4) * Traits::kQColBlockBytes + col);
+      const uint64_t db = sm90::desc_advance(db0, (j / 4) * Traits::kKVColBlockBytes + col);
       sm90::wgmma_ss_m64n128<T>(s, da, db, j > 0);
     }
     sm90::wgmma_commit();
@@ -127,10 +129,11 @@ struct ConsumerSm90 {
                                                   uint32_t (&p)[Traits::kBlockN / 16][4], uint32_t v_tile) {
     sm90::fence_registers(o);
     sm90::fence_registers(p);  // P's conversions all land before the wgmma fence
+    const uint64_t db0 = sm90::smem_desc_sw128(v_tile, Traits::kKVColBlockBytes, 1024);
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < Traits::kBlockN / 16; ++j) {
-      const uint64_t db = sm90::smem_desc_sw128(v_tile + j * 16 * Traits::kRowBytes, Traits::kKVColBlockBytes, 1024);
+      const uint64_t db = sm90::desc_advance(db0, j * 16 * Traits::kRowBytes);
       if constexpr (Traits::kHeadDim == 128) {
         sm90::wgmma_rs_m64n128<T>(o, p[j], db);
       } else {

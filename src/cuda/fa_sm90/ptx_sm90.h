@@ -111,12 +111,16 @@ template <int Swizzle>
 __device__ __forceinline__ uint64_t smem_desc(uint32_t addr, uint32_t leading_bytes, uint32_t stride_bytes) {
   static_assert(Swizzle == 128 || Swizzle == 64, "128- or 64-byte swizzle");
   uint64_t d = 0;
-  d |= static_cast<uint64_t>((addr & 0x3FFFF) >> 4);
+  d |= static_cast<uint64_t>(addr >> 4);  // shared addresses are below 256 KB: 14 bits after the shift
   d |= static_cast<uint64_t>((leading_bytes & 0x3FFFF) >> 4) << 16;
   d |= static_cast<uint64_t>((stride_bytes & 0x3FFFF) >> 4) << 32;
   d |= (Swizzle == 128 ? 1ull : 2ull) << 62;  // layout type: 1 = 128-byte, 2 = 64-byte swizzle
   return d;
 }
+// The descriptor of the operand `bytes` (a multiple of 16) further on: one add, where a fresh
+// smem_desc costs a shift and masks per wgmma. Shared addresses stay below 256 KB, so the
+// 14-bit address field cannot carry into the next field.
+__device__ __forceinline__ uint64_t desc_advance(uint64_t desc, uint32_t bytes) { return desc + (bytes >> 4); }
 __device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t leading_bytes,
                                                     uint32_t stride_bytes) {
   return smem_desc<128>(addr, leading_bytes, stride_bytes);

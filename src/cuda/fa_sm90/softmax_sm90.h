@@ -41,11 +41,19 @@ struct OnlineSoftmaxSm90 {
   // cannot hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64 on an H100,
   // bench/NOTES.md.)
   static constexpr int kChains = 4;  // the joins below are written for four
-  static_assert(kNBlocksS % kChains == 0, "whole chains");
-  static __device__ __forceinline__ float partial_max(const float (&s)[kNBlocksS][4], int r, float init) {
-    float m[kChains] = {init, -INFINITY, -INFINITY, -INFINITY};
+  // The max of row r over blocks [kBegin, kEnd) of s, as independent chains joined at the end.
+  // Each chain starts from its first pair, not from -inf: fmaxf(x, -inf) is not folded away
+  // (NaN rules) and would cost an instruction per chain.
+  template <int kBegin = 0, int kEnd = kNBlocksS>
+  static __device__ __forceinline__ float partial_max(const float (&s)[kNBlocksS][4], int r) {
+    static_assert((kEnd - kBegin) % kChains == 0, "whole chains");
+    float m[kChains];
 #pragma unroll
-    for (int i = 0; i < kNBlocksS; ++i) m[i % kChains] = fmaxf(m[i % kChains], fmaxf(s[i][2 * r], s[i][2 * r + 1]));
+    for (int c = 0; c < kChains; ++c) m[c] = fmaxf(s[kBegin + c][2 * r], s[kBegin + c][2 * r + 1]);
+#pragma unroll
+    for (int i = kBegin + kChains; i < kEnd; ++i) {
+      m[i % kChains] = fmaxf(m[i % kChains], fmaxf(s[i][2 * r], s[i][2 * r + 1]));
+    }
     return fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3]));
   }
 
@@ -81,30 +89,44 @@ struct OnlineSoftmaxSm90 {
   // scale blocks per tile). P is written to p, times 2^bias (fp8 P·V: 448 fills e4m3's
   // range); the row sums carry the same factor. kMasked: keys hidden by `mask` (a functor
   // taking mask_scores's array and fill value) get P = 0 and stay out of the max.
+  // Unmasked tiles (nearly all) skip the multiply pass: the max is taken over the integers of
+  // each half and scaled after (rounding is monotonic, so max(x)·s == max(x·s) bit for bit,
+  // also for s = 0), and each exponent is one FMA, x·s + (bias − max). Masked tiles scale
+  // first: a hidden -inf times a zero scale would be NaN.
   template <bool kMasked, class Mask>
   __device__ __forceinline__ void update_int8(int (&acc)[kNBlocksS][4], const float (&scale)[2], float bias,
                                               const Mask& mask, float (&p)[kNBlocksS][4], float (&alpha)[2]) {
     constexpr int kHalf = kNBlocksS / 2;
+    // Exact: |acc| <= 127² · 128 < 2^24.
 #pragma unroll
     for (int i = 0; i < kNBlocksS; ++i) {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) p[i][e] = static_cast<float>(acc[i][e]) * scale[i / kHalf];
+      for (int e = 0; e < 4; ++e) p[i][e] = kMasked ? static_cast<float>(acc[i][e]) * scale[i / kHalf]
+                                                    : static_cast<float>(acc[i][e]);
     }
     if constexpr (kMasked) mask(p, -INFINITY);
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      float mx = partial_max(p, r, row_max[r]);
+      float mx;
+      if constexpr (kMasked) {
+        mx = fmaxf(row_max[r], partial_max(p, r));
+      } else {
+        mx = fmaxf(row_max[r], fmaxf(partial_max<0, kHalf>(p, r) * scale[0],
+                                     partial_max<kHalf, kNBlocksS>(p, r) * scale[1]));
+      }
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       const float base = mx == -INFINITY ? 0.0f : mx;
       alpha[r] = mx == row_max[r] ? 1.0f : sm90::exp2_approx(row_max[r] - base);
       row_max[r] = mx;
-      float sum[kChains] = {};
+      float sum[kChains];  // from each chain's first pair: x + 0 is not folded away (-0 rules)
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
-        p[i][2 * r] = sm90::exp2_approx(p[i][2 * r] + (bias - base));
-        p[i][2 * r + 1] = sm90::exp2_approx(p[i][2 * r + 1] + (bias - base));
-        sum[i % kChains] += p[i][2 * r] + p[i][2 * r + 1];
+        const float s = kMasked ? 1.0f : scale[i / kHalf];
+        p[i][2 * r] = sm90::exp2_approx(fmaf(p[i][2 * r], s, bias - base));
+        p[i][2 * r + 1] = sm90::exp2_approx(fmaf(p[i][2 * r + 1], s, bias - base));
+        const float pair = p[i][2 * r] + p[i][2 * r + 1];
+        sum[i % kChains] = i < kChains ? pair : sum[i % kChains] + pair;
       }
       row_sum[r] = row_sum[r] * alpha[r] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
     }

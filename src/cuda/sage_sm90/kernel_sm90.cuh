@@ -71,35 +71,43 @@ struct Consumer {
   // P as wgmma A fragments: fp8 one per k32 step, f16 one per k16 step.
   static constexpr int kPSteps = Tr::kFp8 ? Tr::kBlockN / 32 : Tr::kBlockN / 16;
 
+  // Descriptors of the operand tiles: built once per CTA; a stage's is desc_advance'd from
+  // stage 0's (one add in the loop instead of a chain of uniform-datapath shifts and masks).
+  static __device__ __forceinline__ uint64_t qk_desc(uint32_t tile) {
+    return sm90::smem_desc<Tr::kQKSwizzle>(tile, 16, Tr::kQKAtomBytes);
+  }
+  // fp8: V^T K-major, 32 keys per k step; f16: V N-major, 64-column blocks kVColBlockBytes apart.
+  static __device__ __forceinline__ uint64_t v_desc(uint32_t tile) {
+    return sm90::smem_desc<128>(tile, Tr::kFp8 ? 16 : Tr::kVColBlockBytes, 1024);
+  }
+
   // S = Q·Kᵀ for this warpgroup's 64 rows as one wgmma group.
-  static __device__ __forceinline__ void issue_qk(int (&s)[kNBlocksS][4], uint32_t q_rows, uint32_t k_tile) {
+  static __device__ __forceinline__ void issue_qk(int (&s)[kNBlocksS][4], uint64_t da0, uint64_t db0) {
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < Tr::kDp / 32; ++j) {
-      const uint64_t da = sm90::smem_desc<Tr::kQKSwizzle>(q_rows + 32 * j, 16, Tr::kQKAtomBytes);
-      const uint64_t db = sm90::smem_desc<Tr::kQKSwizzle>(k_tile + 32 * j, 16, Tr::kQKAtomBytes);
-      sm90::wgmma_s8_ss_m64n128(s, da, db, j > 0);
+      sm90::wgmma_s8_ss_m64n128(s, sm90::desc_advance(da0, 32 * j), sm90::desc_advance(db0, 32 * j), j > 0);
     }
     sm90::wgmma_commit();
   }
 
   // acc (+)= P·V as one wgmma group; fresh: acc is overwritten (O_t of the two-level sum).
   static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], uint32_t (&p)[kPSteps][4],
-                                                  uint32_t v_tile, bool fresh) {
+                                                  uint64_t db0, bool fresh) {
     sm90::fence_registers(acc);
     sm90::fence_registers(p);  // P's conversions all land before the wgmma fence
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < kPSteps; ++j) {
       if constexpr (Tr::kFp8) {
-        const uint64_t db = sm90::smem_desc<128>(v_tile + 32 * j, 16, 1024);
+        const uint64_t db = sm90::desc_advance(db0, 32 * j);
         if constexpr (Tr::kDp == 128) {
           sm90::wgmma_e4m3_rs_m64n128(acc, p[j], db, j > 0 || !fresh);
         } else {
           sm90::wgmma_e4m3_rs_m64n64(acc, p[j], db, j > 0 || !fresh);
         }
       } else {
-        const uint64_t db = sm90::smem_desc<128>(v_tile + j * 16 * 128, Tr::kVColBlockBytes, 1024);
+        const uint64_t db = sm90::desc_advance(db0, j * 16 * 128);
         if constexpr (Tr::kDp == 128) {
           sm90::wgmma_rs_m64n128<__half>(acc, p[j], db, j > 0 || !fresh);
         } else {
@@ -204,7 +212,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   }
   Softmax softmax;
   uint32_t pa[C::kPSteps][4];
-  const uint32_t q_rows = sm.q() + wg * 64 * Tr::kDp;
+  const uint64_t q_desc = C::qk_desc(sm.q() + wg * 64 * Tr::kDp);
+  const uint64_t k_desc0 = C::qk_desc(sm.k(0)), v_desc0 = C::v_desc(sm.v(0));
+  const auto k_desc = [&](int stage) { return sm90::desc_advance(k_desc0, stage * Tr::kKTileBytes); };
+  const auto v_desc = [&](int stage) { return sm90::desc_advance(v_desc0, stage * Tr::kVTileBytes); };
 
   // Scores of tile n to probabilities (in sc). O may still be a wgmma operand (single-level)
   // or not (two-level); either way it is brought to the new max after the wait.
@@ -234,7 +245,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       float sc[kNBlocksS][4], alpha[2];
       sm90::mbar_wait(sm.k_full(0), 0);
       turns.wait_turn();
-      C::issue_qk(acc, q_rows, sm.k(0));
+      C::issue_qk(acc, q_desc, k_desc(0));
       turns.pass_turn(n_tiles == 1);
       sm90::wgmma_wait<0>();
       sm90::fence_registers(acc);
@@ -252,9 +263,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       float sc[kNBlocksS][4], alpha[2];
       sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
       turns.wait_turn();
-      C::issue_qk(acc, q_rows, sm.k(s));
+      C::issue_qk(acc, q_desc, k_desc(s));
       sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
-      C::issue_pv(pv, pa, sm.v(prev), Tr::kTwoLevel);
+      C::issue_pv(pv, pa, v_desc(prev), Tr::kTwoLevel);
       turns.pass_turn(n == n_tiles - 1);
       sm90::wgmma_wait<1>();
       sm90::fence_registers(acc);
@@ -273,7 +284,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     }
     const int last = (n_tiles - 1) % Tr::kStages;
     sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Tr::kStages) & 1);
-    C::issue_pv(pv, pa, sm.v(last), Tr::kTwoLevel);
+    C::issue_pv(pv, pa, v_desc(last), Tr::kTwoLevel);
     sm90::wgmma_wait<0>();
     sm90::fence_registers(pv);
     sm90::fence_registers(pa);
