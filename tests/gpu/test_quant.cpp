@@ -145,6 +145,17 @@ class SageQuant : public ::testing::Test {
   }
 };
 
+// The quantizer writes V^T through kv_key (which key sits at a position); the kernels read it
+// through kv_position. Needs no GPU.
+TEST(SageQuantLayout, KvKeyInvertsKvPosition) {
+  for (int j = 0; j < 256; ++j) {
+    const int pos = cuda::quant::kv_position(j);
+    EXPECT_EQ(pos / 16, j / 16) << "key " << j << " left its 16-group";
+    EXPECT_EQ(cuda::quant::kv_key(pos), j) << "key " << j;
+    EXPECT_EQ(cuda::quant::kv_position(cuda::quant::kv_key(j)), j) << "position " << j;
+  }
+}
+
 TEST_F(SageQuant, MatchesCpuOnGaussianInputs) {
   for (const SageCase& c : {
            SageCase{.seq_q = 1000, .seq_kv = 1000},

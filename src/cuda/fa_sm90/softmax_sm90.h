@@ -84,18 +84,19 @@ struct OnlineSoftmaxSm90 {
     }
   }
 
-  // The same for sage's INT8 scores: s = acc · scale[h] in log2 units (the CPU reference's
-  // product), where h = 0 for the first half of the tile's keys and 1 for the second (two K
-  // scale blocks per tile). P is written to p, times 2^bias (fp8 P·V: 448 fills e4m3's
-  // range); the row sums carry the same factor. kMasked: keys hidden by `mask` (a functor
-  // taking mask_scores's array and fill value) get P = 0 and stay out of the max.
-  // Unmasked tiles (nearly all) skip the multiply pass: the max is taken over the integers of
-  // each half and scaled after (rounding is monotonic, so max(x)·s == max(x·s) bit for bit,
-  // also for s = 0), and each exponent is one FMA, x·s + (bias − max). Masked tiles scale
-  // first: a hidden -inf times a zero scale would be NaN.
+  // The same for sage's INT8 scores, in two phases. s = acc · scale[h] in log2 units (the CPU
+  // reference's product), where h = 0 for the first half of the tile's keys and 1 for the
+  // second (two K scale blocks per tile).
+  //
+  // max_int8 converts acc into p and takes the new row maxima: base[r] (0 for a row without a
+  // visible key) and alpha. kMasked: keys hidden by `mask` (a functor taking mask_scores's
+  // array and fill value) get -inf and stay out of the max; p is then already scaled (a
+  // hidden -inf times a zero scale would be NaN). Unmasked tiles (nearly all) keep the raw
+  // integers in p: the max is taken per half and scaled after (rounding is monotonic, so
+  // max(x)·s == max(x·s) bit for bit, also for s = 0).
   template <bool kMasked, class Mask>
-  __device__ __forceinline__ void update_int8(int (&acc)[kNBlocksS][4], const float (&scale)[2], float bias,
-                                              const Mask& mask, float (&p)[kNBlocksS][4], float (&alpha)[2]) {
+  __device__ __forceinline__ void max_int8(int (&acc)[kNBlocksS][4], const float (&scale)[2], const Mask& mask,
+                                           float (&p)[kNBlocksS][4], float (&base)[2], float (&alpha)[2]) {
     constexpr int kHalf = kNBlocksS / 2;
     // Exact: |acc| <= 127² · 128 < 2^24.
 #pragma unroll
@@ -116,15 +117,27 @@ struct OnlineSoftmaxSm90 {
       }
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float base = mx == -INFINITY ? 0.0f : mx;
-      alpha[r] = mx == row_max[r] ? 1.0f : sm90::exp2_approx(row_max[r] - base);
+      base[r] = mx == -INFINITY ? 0.0f : mx;
+      alpha[r] = mx == row_max[r] ? 1.0f : sm90::exp2_approx(row_max[r] - base[r]);
       row_max[r] = mx;
+    }
+  }
+
+  // exp_int8 turns p into probabilities times 2^bias (fp8 P·V: 448 fills e4m3's range), one
+  // FMA and one MUFU each: p · s[h] + (bias − base), with s = 1 after a masked max_int8 and
+  // the scales after an unmasked one; the row sums carry the same factor. Branch-free, so
+  // that independent work placed just before it (the kernel's fold of the previous tile's
+  // P·V) can fill the issue slots the exponential unit leaves idle (one MUFU per 8 cycles).
+  __device__ __forceinline__ void exp_int8(float (&p)[kNBlocksS][4], const float (&s)[2], float bias,
+                                           const float (&base)[2], const float (&alpha)[2]) {
+    constexpr int kHalf = kNBlocksS / 2;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
       float sum[kChains];  // from each chain's first pair: x + 0 is not folded away (-0 rules)
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
-        const float s = kMasked ? 1.0f : scale[i / kHalf];
-        p[i][2 * r] = sm90::exp2_approx(fmaf(p[i][2 * r], s, bias - base));
-        p[i][2 * r + 1] = sm90::exp2_approx(fmaf(p[i][2 * r + 1], s, bias - base));
+        p[i][2 * r] = sm90::exp2_approx(fmaf(p[i][2 * r], s[i / kHalf], bias - base[r]));
+        p[i][2 * r + 1] = sm90::exp2_approx(fmaf(p[i][2 * r + 1], s[i / kHalf], bias - base[r]));
         const float pair = p[i][2 * r] + p[i][2 * r + 1];
         sum[i % kChains] = i < kChains ? pair : sum[i % kChains] + pair;
       }

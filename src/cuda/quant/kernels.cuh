@@ -236,8 +236,15 @@ template <class T, int kDp, VMode kMode>
 __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, int64_t h, int64_t b) {
   constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
   constexpr int kBlock = sage::kKBlock, kPasses = kBlock / kRows;
-  constexpr int kTPitch = kBlock + 16;  // pad: the transposed writes hit distinct banks
-  __shared__ __align__(16) uint8_t tile[kMode == VMode::fp8_packed ? kDp : 1][kTPitch];
+  // fp8_packed transposes through shared memory. Thread row slot r0 owns the kPasses
+  // consecutive positions r0 · kPasses + ps of the permuted tile (keys kv_key of them), so it
+  // writes each of its 8 channels as kPasses / 4 words. The pitch (17 words) puts the
+  // 8-channel groups of a warp on 4 different bank offsets: 4-way conflicts at most, where one
+  // byte per store with a 16-byte-multiple pitch put all 16 groups on one bank.
+  constexpr bool kTransposed = kMode == VMode::fp8_packed;
+  constexpr int kTPitch = kBlock + 4;
+  static_assert(kPasses % 4 == 0, "a thread's codes per channel fill whole 4-byte words");
+  __shared__ __align__(16) uint8_t tile[kTransposed ? kDp : 1][kTPitch];
   const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
   const int64_t tok0 = blk * kBlock;
   const bool col_ok = c8 < p.head_dim;
@@ -249,9 +256,10 @@ __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, 
       for (int i = 0; i < 8; ++i) scale[i] = p.v_scale[(b * p.heads + h) * kDp + c8 + i];
     }
   }
+  uint8_t codes[kTransposed ? 8 : 1][kPasses];  // [channel][position] for the transposed tile
 #pragma unroll
   for (int ps = 0; ps < kPasses; ++ps) {
-    const int r = ps * kRows + r0;
+    const int r = kTransposed ? kv_key(r0 * kPasses + ps) : ps * kRows + r0;
     const int64_t t = tok0 + r;
     float x[8] = {};
     if (col_ok && t < p.seq) load8<T>(p.src, b, h, t, c8, x);
@@ -272,10 +280,9 @@ __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, 
         const float q = scale[i] > 0.f ? x[i] / scale[i] : 0.f;
         code[i] = __nv_cvt_float_to_fp8(q, __NV_SATFINITE, __NV_E4M3);
       }
-      if constexpr (kMode == VMode::fp8_packed) {
-        const int pos = kv_position(r);
+      if constexpr (kTransposed) {
 #pragma unroll
-        for (int i = 0; i < 8; ++i) tile[c8 + i][pos] = code[i];
+        for (int i = 0; i < 8; ++i) codes[i][ps] = code[i];
       } else {
         if (t < p.dst_rows && c8 < p.dst_cols) {
           uint2 u;
@@ -288,15 +295,27 @@ __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, 
       }
     }
   }
-  if constexpr (kMode == VMode::fp8_packed) {
+  if constexpr (kTransposed) {
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      uint32_t w[kPasses / 4];
+#pragma unroll
+      for (int k = 0; k < kPasses / 4; ++k) {
+        w[k] = codes[i][4 * k] | codes[i][4 * k + 1] << 8 | codes[i][4 * k + 2] << 16 |
+               uint32_t{codes[i][4 * k + 3]} << 24;
+      }
+      uint32_t* at = reinterpret_cast<uint32_t*>(&tile[c8 + i][r0 * kPasses]);  // rows are 4-byte aligned
+#pragma unroll
+      for (int k = 0; k < kPasses / 4; ++k) at[k] = w[k];
+    }
     __syncthreads();
     constexpr int kChunks = kDp * kBlock / 16;
     uint8_t* base = static_cast<uint8_t*>(p.dst) + ((b * p.heads + h) * kDp) * p.sk_pad + tok0;
 #pragma unroll
     for (int i = threadIdx.x; i < kChunks; i += PackConfig::kThreads) {
       const int c = i / (kBlock / 16), part = i % (kBlock / 16);
-      *reinterpret_cast<uint4*>(base + c * p.sk_pad + part * 16) =
-          *reinterpret_cast<const uint4*>(&tile[c][part * 16]);
+      const uint32_t* row = reinterpret_cast<const uint32_t*>(&tile[c][part * 16]);  // 4-byte aligned
+      *reinterpret_cast<uint4*>(base + c * p.sk_pad + part * 16) = make_uint4(row[0], row[1], row[2], row[3]);
     }
   }
 }

@@ -51,6 +51,11 @@ __host__ __device__ inline int kv_position(int j) {
   const int base = j & ~15, r = j & 15;
   return base + (r < 8 ? 4 * (r >> 1) + (r & 1) : 4 * ((r - 8) >> 1) + 2 + (r & 1));
 }
+// The inverse: which key of its 16 sits at position `pos` (kv_key(kv_position(j)) == j).
+__host__ __device__ inline int kv_key(int pos) {
+  const int base = pos & ~15, q = (pos & 15) >> 2, w = pos & 3;
+  return base + (w < 2 ? 2 * q + w : 8 + 2 * q + (w - 2));
+}
 
 struct PackedShape {
   int64_t batch, heads_q, heads_kv, seq_q, seq_kv, head_dim;

@@ -16,6 +16,7 @@
 #include <cuda.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "cuda/fa_sm90/mainloop_sm90.h"
 #include "cuda/fa_sm90/ptx_sm90.h"
@@ -91,9 +92,10 @@ struct Consumer {
     sm90::wgmma_commit();
   }
 
-  // acc (+)= P·V as one wgmma group; fresh: acc is overwritten (O_t of the two-level sum).
+  // P·V as one wgmma group: fp8 (two-level) acc = P·V, a fresh O_t; f16 acc = O += P·V.
   static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], uint32_t (&p)[kPSteps][4],
-                                                  uint64_t db0, bool fresh) {
+                                                  uint64_t db0) {
+    static_assert(Tr::kFp8 == Tr::kTwoLevel, "fp8 P·V is the two-level one");
     sm90::fence_registers(acc);
     sm90::fence_registers(p);  // P's conversions all land before the wgmma fence
     sm90::wgmma_fence();
@@ -102,16 +104,16 @@ struct Consumer {
       if constexpr (Tr::kFp8) {
         const uint64_t db = sm90::desc_advance(db0, 32 * j);
         if constexpr (Tr::kDp == 128) {
-          sm90::wgmma_e4m3_rs_m64n128(acc, p[j], db, j > 0 || !fresh);
+          sm90::wgmma_e4m3_rs_m64n128(acc, p[j], db, j > 0);
         } else {
-          sm90::wgmma_e4m3_rs_m64n64(acc, p[j], db, j > 0 || !fresh);
+          sm90::wgmma_e4m3_rs_m64n64(acc, p[j], db, j > 0);
         }
       } else {
         const uint64_t db = sm90::desc_advance(db0, j * 16 * 128);
         if constexpr (Tr::kDp == 128) {
-          sm90::wgmma_rs_m64n128<__half>(acc, p[j], db, j > 0 || !fresh);
+          sm90::wgmma_rs_m64n128<__half>(acc, p[j], db, true);
         } else {
-          sm90::wgmma_rs_m64n64<__half>(acc, p[j], db, j > 0 || !fresh);
+          sm90::wgmma_rs_m64n64<__half>(acc, p[j], db, true);
         }
       }
     }
@@ -138,26 +140,17 @@ struct Consumer {
     }
   }
 
-  // Two-level: O (tiles < n-1) and O_t (tile n-1) are both at row max m_{n-1}:
-  // O = (O + O_t) · alpha_n.
-  // Once the max settles, alpha is 1 for whole warps and this is one add per element.
+  // Two-level: O holds tiles < n-1 at row max m_{n-2}, O_t tile n-1 at m_{n-1}, and
+  // alpha = exp2(m_{n-2} - m_{n-1}) (tile n-1's factor): O = O · alpha + O_t, at m_{n-1}.
+  // One FMA per element and no branch, so it can sit among the next tile's exponentials.
   static __device__ __forceinline__ void fold_tile(float (&o)[kNBlocksO][4], const float (&ot)[kNBlocksO][4],
                                                    const float (&alpha)[2]) {
-    if (__all_sync(0xffffffffu, alpha[0] == 1.0f && alpha[1] == 1.0f)) {
 #pragma unroll
-      for (int i = 0; i < kNBlocksO; ++i) {
+    for (int i = 0; i < kNBlocksO; ++i) {
 #pragma unroll
-        for (int e = 0; e < 4; ++e) o[i][e] += ot[i][e];
-      }
-    } else {
-#pragma unroll
-      for (int i = 0; i < kNBlocksO; ++i) {
-#pragma unroll
-        for (int e = 0; e < 4; ++e) o[i][e] = (o[i][e] + ot[i][e]) * alpha[e / 2];
-      }
+      for (int e = 0; e < 4; ++e) o[i][e] = fmaf(o[i][e], alpha[e / 2], ot[i][e]);
     }
   }
-
 };
 
 template <class T, class Tr, bool kCausal>
@@ -202,9 +195,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       p.k_scale + (int64_t(tc.batch) * heads_kv + tc.head_kv) * (p.sk_pad / dattn::sage::kKBlock);
   constexpr float kBias = Tr::kFp8 ? sage_mma::kLog2Fp8Max : 0.0f;
 
-  float o[kNBlocksO][4], ot[kNBlocksO][4];
-  // Where P·V lands: O_t (two-level), else O itself.
-  float(&pv)[kNBlocksO][4] = Tr::kTwoLevel ? ot : o;
+  float o[kNBlocksO][4], ot[kNBlocksO][4];  // ot: P·V of one tile (two-level only)
 #pragma unroll
   for (int i = 0; i < kNBlocksO; ++i) {
 #pragma unroll
@@ -212,87 +203,117 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   }
   Softmax softmax;
   uint32_t pa[C::kPSteps][4];
+  float alpha_prev[2];  // the factor of the tile whose P·V is in flight (two-level fold)
   const uint64_t q_desc = C::qk_desc(sm.q() + wg * 64 * Tr::kDp);
   const uint64_t k_desc0 = C::qk_desc(sm.k(0)), v_desc0 = C::v_desc(sm.v(0));
   const auto k_desc = [&](int stage) { return sm90::desc_advance(k_desc0, stage * Tr::kKTileBytes); };
   const auto v_desc = [&](int stage) { return sm90::desc_advance(v_desc0, stage * Tr::kVTileBytes); };
 
-  // Scores of tile n to probabilities (in sc). O may still be a wgmma operand (single-level)
-  // or not (two-level); either way it is brought to the new max after the wait.
-  const auto softmax_tile = [&](int (&acc)[kNBlocksS][4], int n, float2 k_scales, float (&sc)[kNBlocksS][4],
-                                float (&alpha)[2]) {
-    const float scale[2] = {q_scale * k_scales.x, q_scale * k_scales.y};
-    const auto mask = [&](auto& values, auto hidden) {
+  // The mask functor max_int8 takes for tile n.
+  const auto mask_of = [&](int n) {
+    return [&, n](auto& values, auto hidden) {
       flash_sm90::mask_scores(values, hidden, seq_q, seq_kv, kCausal, row, n * kBlockN);
     };
-    if (n >= first_masked_tile) {
-      softmax.template update_int8<true>(acc, scale, kBias, mask, sc, alpha);
-    } else {
-      softmax.template update_int8<false>(acc, scale, kBias, mask, sc, alpha);
-    }
   };
-  // The two K scales of tile n (8-byte aligned: sk_pad / kKBlock is even), read before the
-  // tile's wait so the load's latency hides behind it.
-  const auto k_scales_of = [&](int n) { return *reinterpret_cast<const float2*>(k_scale + 2 * n); };
+  // The factors exp_int8 applies after max_int8: a masked tile's scores are already scaled.
+  const auto exp_scales = [&](int n, const float (&scale)[2], float (&s)[2]) {
+    const bool masked = n >= first_masked_tile;
+    s[0] = masked ? 1.0f : scale[0];
+    s[1] = masked ? 1.0f : scale[1];
+  };
+  // The two K scales of tile n (8-byte aligned: sk_pad / kKBlock is even) times q_scale.
+  const auto scales_of = [&](int n, float (&scale)[2]) {
+    const float2 ks = *reinterpret_cast<const float2*>(k_scale + 2 * n);
+    scale[0] = q_scale * ks.x;
+    scale[1] = q_scale * ks.y;
+  };
 
+  // Retires P_{n-1}·V_{n-1}: after this, O_t (or O) and the P registers may be touched.
+  const auto retire_pv = [&] {
+    sm90::wgmma_wait<0>();
+    sm90::fence_registers(Tr::kTwoLevel ? ot : o);
+    sm90::fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
+  };
+  // Scores of tile n to probabilities (in sc), and (after the first tile) the previous tile's
+  // P·V retired and folded into O (two-level) or O rescaled (f16). Tr::kFoldBeforeExps: the
+  // retire and fold sit between the maxima and the exponentials, in the exponentials'
+  // straight-line code (the branch on masking ends with the maxima), where the fold's FMAs
+  // fill slots the exponential unit leaves idle. Otherwise maxima and exponentials share one
+  // block, so one row's exponentials can overlap the other's maximum, and the retire follows.
+  const auto softmax_tile = [&](int (&acc)[kNBlocksS][4], int n, const float (&scale)[2], float (&sc)[kNBlocksS][4],
+                                bool first) {
+    const bool masked = n >= first_masked_tile;
+    float es[2], base[2], alpha[2];
+    exp_scales(n, scale, es);
+    const auto retire_and_fold = [&] {
+      if (!first) {  // a constant where tile() inlines this
+        retire_pv();
+        if constexpr (Tr::kTwoLevel) {
+          C::fold_tile(o, ot, alpha_prev);
+        } else {
+          Softmax::rescale(o, alpha);  // O (tiles <= n-1, at m_{n-1}) to m_n
+        }
+      }
+    };
+    if constexpr (Tr::kFoldBeforeExps) {
+      if (masked) {
+        softmax.template max_int8<true>(acc, scale, mask_of(n), sc, base, alpha);
+      } else {
+        softmax.template max_int8<false>(acc, scale, mask_of(n), sc, base, alpha);
+      }
+      retire_and_fold();
+      softmax.exp_int8(sc, es, kBias, base, alpha);
+    } else {
+      if (masked) {
+        softmax.template max_int8<true>(acc, scale, mask_of(n), sc, base, alpha);
+        softmax.exp_int8(sc, es, kBias, base, alpha);
+      } else {
+        softmax.template max_int8<false>(acc, scale, mask_of(n), sc, base, alpha);
+        softmax.exp_int8(sc, es, kBias, base, alpha);
+      }
+      retire_and_fold();
+    }
+    alpha_prev[0] = alpha[0], alpha_prev[1] = alpha[1];
+  };
+
+  // S_n = Q·K_nᵀ and P_{n-1}·V_{n-1} are in flight together; the softmax of S_n runs while the
+  // tensor cores finish the second (FA3's intra-warpgroup overlap), and with f16 P·V the two
+  // consumers issue their products in turns. The first tile is peeled (kFirst) so that every
+  // wgmma wait retires a statically known group.
   const sm90::WarpgroupTurns<Tr::kPingPong> turns{wg};
+  const auto tile = [&](int n, auto first) {
+    constexpr bool kFirst = decltype(first)::value;
+    const int s = n % Tr::kStages;
+    const int prev = (n + Tr::kStages - 1) % Tr::kStages;
+    int acc[kNBlocksS][4];
+    float scale[2], sc[kNBlocksS][4];
+    scales_of(n, scale);  // before the waits, which hide the load's latency
+    sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
+    turns.wait_turn();
+    C::issue_qk(acc, q_desc, k_desc(s));
+    if constexpr (!kFirst) {
+      sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
+      C::issue_pv(Tr::kTwoLevel ? ot : o, pa, v_desc(prev));
+    }
+    turns.pass_turn(n == n_tiles - 1);
+    sm90::wgmma_wait<kFirst ? 0 : 1>();  // S_n is ready; P_{n-1}·V_{n-1} may still run
+    sm90::fence_registers(acc);
+    flash_sm90::release_buffer(sm.k_empty(s));
+    softmax_tile(acc, n, scale, sc, kFirst);
+    C::pack_p(sc, pa);
+    if constexpr (!kFirst) flash_sm90::release_buffer(sm.v_empty(prev));
+  };
   if (n_tiles > 0) {
     turns.start();
     sm90::mbar_wait(sm.q_full(), 0);
-    {
-      const float2 ks = k_scales_of(0);
-      int acc[kNBlocksS][4];
-      float sc[kNBlocksS][4], alpha[2];
-      sm90::mbar_wait(sm.k_full(0), 0);
-      turns.wait_turn();
-      C::issue_qk(acc, q_desc, k_desc(0));
-      turns.pass_turn(n_tiles == 1);
-      sm90::wgmma_wait<0>();
-      sm90::fence_registers(acc);
-      flash_sm90::release_buffer(sm.k_empty(0));
-      softmax_tile(acc, 0, ks, sc, alpha);  // O is still zero: alpha needs no applying
-      C::pack_p(sc, pa);
-    }
-    // S_n = Q·K_nᵀ and O_t = P_{n-1}·V_{n-1} in flight together; the softmax of S_n runs
-    // while the tensor cores finish the second.
-    for (int n = 1; n < n_tiles; ++n) {
-      const int s = n % Tr::kStages;
-      const int prev = (n - 1) % Tr::kStages;
-      const float2 ks = k_scales_of(n);
-      int acc[kNBlocksS][4];
-      float sc[kNBlocksS][4], alpha[2];
-      sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
-      turns.wait_turn();
-      C::issue_qk(acc, q_desc, k_desc(s));
-      sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
-      C::issue_pv(pv, pa, v_desc(prev), Tr::kTwoLevel);
-      turns.pass_turn(n == n_tiles - 1);
-      sm90::wgmma_wait<1>();
-      sm90::fence_registers(acc);
-      flash_sm90::release_buffer(sm.k_empty(s));
-      softmax_tile(acc, n, ks, sc, alpha);
-      sm90::wgmma_wait<0>();
-      sm90::fence_registers(pv);
-      sm90::fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
-      flash_sm90::release_buffer(sm.v_empty(prev));
-      if constexpr (Tr::kTwoLevel) {
-        C::fold_tile(o, ot, alpha);
-      } else {
-        Softmax::rescale(o, alpha);  // O (tiles <= n-1, at m_{n-1}) to m_n
-      }
-      C::pack_p(sc, pa);
-    }
+    tile(0, std::true_type{});
+    for (int n = 1; n < n_tiles; ++n) tile(n, std::false_type{});
     const int last = (n_tiles - 1) % Tr::kStages;
     sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Tr::kStages) & 1);
-    C::issue_pv(pv, pa, v_desc(last), Tr::kTwoLevel);
-    sm90::wgmma_wait<0>();
-    sm90::fence_registers(pv);
-    sm90::fence_registers(pa);
+    C::issue_pv(Tr::kTwoLevel ? ot : o, pa, v_desc(last));
+    retire_pv();
     flash_sm90::release_buffer(sm.v_empty(last));
-    if constexpr (Tr::kTwoLevel) {
-      const float ones[2] = {1.0f, 1.0f};
-      C::fold_tile(o, ot, ones);
-    }
+    if constexpr (Tr::kTwoLevel) C::fold_tile(o, ot, alpha_prev);  // O at the final max
   }
   sage_mma::store_output<T, Tr::kDp, Tr::kFp8>(p, o, softmax.row_max, softmax.row_sum, tc.batch, head, row);
 #endif

@@ -57,6 +57,11 @@ struct TraitsSm90 : Tile {
   // (bench/NOTES.md): +3-6 % with f16 P·V, -2-5 % with fp8, whose softmax is so much longer
   // than its 8-bit products that strict turns make each warpgroup wait for the other's.
   static constexpr bool kPingPong = !kFp8;
+  // Two-level only: fold the previous tile's P·V between the maxima and the exponentials of
+  // the next (its FMAs fill the exponential unit's idle issue slots), rather than after them.
+  // Measured at D = 128: +7-16 % end to end (bench/NOTES.md, v6); at D = 64 the fold is half
+  // as long and splitting the softmax costs more than it gains (CogVideoX -13 %).
+  static constexpr bool kFoldBeforeExps = kTwoLevel && kDp == 128;
 
   // Byte offsets from the 1024-aligned shared-memory base (every tile stays 1024-aligned).
   static constexpr uint32_t kOffQ = 0;
