@@ -67,7 +67,7 @@ fi
 
 for stage in "${stages[@]}"; do
   case $stage in
-    tests) run_stage tests 330 env OUT="$build/logs-tests" bash tests/gpu/run.sh 90a-real ;;
+    tests) run_stage tests 480 env OUT="$build/logs-tests" bash tests/gpu/run.sh 90a-real ;;
     python) run_stage python 240 env OUT="$build/logs-python" bash tests/python/run_gpu.sh install test ;;
     pybench) run_stage pybench 200 env OUT="$build/logs-pybench" bash tests/python/run_gpu.sh bench ;;
     gtests) run_stage gtests 150 bash "$0" --job gtests ;;

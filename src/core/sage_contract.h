@@ -7,7 +7,9 @@
 //   q_scale[B, Hq, ceil(Sq/kQBlock)]     fp32  amax / 127 * sm_scale * log2(e)
 //   k_int8 [B, Hkv, Sk, D]        int8  of (k - k_mean), same rule as q
 //   k_scale[B, Hkv, ceil(Sk/kKBlock)]    fp32  amax / 127
-//   v_fp8  [B, Hkv, Sk, D]        e4m3  satfinite(v / v_scale), round to nearest even
+//   v_fp8  [B, Hkv, Sk, D]        e4m3  satfinite(v * v_inv), round to nearest even, where
+//                                       v_inv = 1 / v_scale (fp32, once per channel; 0 for a
+//                                       zero scale, FLT_MAX where 1 / v_scale overflows)
 //   v_scale[B, Hkv, D]            fp32  amax over tokens / 448
 // A block whose amax is 0 has scale 0 and all-zero codes. Scores are
 //   s = int32_dot(q_int8, k_int8) * q_scale * k_scale   (already in log2 units)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/sage_contract.h"
 #include "cpu/convert.h"
@@ -41,9 +42,15 @@ DATTN_CPU_CLONES float quantize_block_int8(const float* x, int64_t n, int8_t* co
   return amax / dattn::sage::kInt8Max;
 }
 
-DATTN_CPU_CLONES void encode_fp8_row(const float* v, const float* scale, int64_t n, uint8_t* codes) {
+// v_inv of the contract: one division per channel, not per element (the GPU does the same).
+float v_inverse_scale(float scale) {
+  if (scale == 0.0f) return 0.0f;
+  return std::min(1.0f / scale, std::numeric_limits<float>::max());
+}
+
+DATTN_CPU_CLONES void encode_fp8_row(const float* v, const float* inv_scale, int64_t n, uint8_t* codes) {
 #pragma omp simd
-  for (int64_t c = 0; c < n; ++c) codes[c] = scale[c] == 0 ? uint8_t{0} : e4m3_encode(v[c] / scale[c]);
+  for (int64_t c = 0; c < n; ++c) codes[c] = e4m3_encode(v[c] * inv_scale[c]);
 }
 
 }  // namespace
@@ -110,7 +117,7 @@ void sage_quantize_v_fp8(const dattn_problem& p, uint8_t* v_fp8, float* v_scale)
   const int64_t d = p.head_dim;
 #pragma omp parallel
   {
-    std::vector<float> row(d), amax(d);
+    std::vector<float> row(d), amax(d), inv(d);
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < p.batch * p.heads_kv; ++bh) {
       const int64_t b = bh / p.heads_kv, h = bh % p.heads_kv;
@@ -120,10 +127,13 @@ void sage_quantize_v_fp8(const dattn_problem& p, uint8_t* v_fp8, float* v_scale)
         for (int64_t c = 0; c < d; ++c) amax[c] = std::max(amax[c], std::abs(row[c]));
       }
       float* scale = v_scale + bh * d;
-      for (int64_t c = 0; c < d; ++c) scale[c] = amax[c] / dattn::sage::kFp8Max;
+      for (int64_t c = 0; c < d; ++c) {
+        scale[c] = amax[c] / dattn::sage::kFp8Max;
+        inv[c] = v_inverse_scale(scale[c]);
+      }
       for (int64_t s = 0; s < p.seq_kv; ++s) {
         load_rows(p.v, dtype_of(p), b, h, s, 1, d, 1.0f, row.data());
-        encode_fp8_row(row.data(), scale, d, v_fp8 + (bh * p.seq_kv + s) * d);
+        encode_fp8_row(row.data(), inv.data(), d, v_fp8 + (bh * p.seq_kv + s) * d);
       }
     }
   }

@@ -9,7 +9,8 @@
 //                                       sm_scale * log2(e), so scores come out in log2 units
 //   k_int8  [B, Hkv, Sk, D]             the same rule on (k - k_mean), in fp32
 //   k_scale [B, Hkv, ceil(Sk/64)]       amax / 127
-//   v_fp8   [B, Hkv, Sk, D]             e4m3 codes (uint8), satfinite(v / v_scale), RNE
+//   v_fp8   [B, Hkv, Sk, D]             e4m3 codes (uint8), satfinite(v * v_inv), RNE (v_inv:
+//                                       core/sage_contract.h)
 //   v_scale [B, Hkv, D]                 amax of |v| over the Sk tokens of the channel / 448
 //   v_f16   [B, Hkv, Sk, D]             fp16 bits of v, unscaled (the f16 P·V variant)
 //

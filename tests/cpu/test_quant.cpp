@@ -2,6 +2,7 @@
 // vectorized roundings against them, and quantize -> dequantize round trips of Q, K and V.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -154,9 +155,11 @@ TEST_P(QuantRoundTrip, Fp8V) {
       float amax = 0;
       for (int64_t s = 0; s < p.seq_kv; ++s) amax = std::max(amax, std::abs(v[(bh * p.seq_kv + s) * d + c]));
       ASSERT_EQ(scale, amax / 448.0f);
+      // The contract's v_inv: 1 / v_scale, 0 for a zero scale, FLT_MAX past overflow.
+      const float inv = scale == 0.0f ? 0.0f : std::min(1.0f / scale, std::numeric_limits<float>::max());
       for (int64_t s = 0; s < p.seq_kv; ++s) {
         const int64_t i = (bh * p.seq_kv + s) * d + c;
-        const float x = v[i] / scale;
+        const float x = v[i] * inv;
         // e4m3 keeps 3 mantissa bits: half an ulp is 2^-4 relative for normals, and
         // 2^-10 absolute in the subnormal range.
         ASSERT_LE(std::abs(e4m3_decode(z.v_fp8[i]) - x), std::max(std::abs(x) * 0x1p-4f, 0x1p-10f)) << i;

@@ -5,6 +5,7 @@
 
 #include <cuda_fp8.h>
 
+#include <cfloat>
 #include <cstdint>
 
 #include "core/sage_contract.h"
@@ -146,9 +147,17 @@ struct Int8Params {
   float sm_scale;
 };
 
-__device__ __forceinline__ uint32_t pack_int8x4(const int (&c)[8], int base) {
-  return (uint32_t(c[base] & 0xff)) | (uint32_t(c[base + 1] & 0xff) << 8) |
-         (uint32_t(c[base + 2] & 0xff) << 16) | (uint32_t(c[base + 3] & 0xff) << 24);
+// Four int8 codes round(x[i] · inv) (ties to even, as __float2int_rn), first in the lowest
+// byte. The product is rounded to fp32 first, as the CPU reference does (no FMA), then adding
+// 1.5 · 2^23 leaves the rounded integer in the low mantissa bits: an add and a byte permute
+// per code instead of a quarter-rate conversion, two clamps and shifts. No clamp is needed:
+// inv = 127 / amax and |x| <= amax keep |x · inv| <= 127 · (1 + 2^-24), which rounds to 127.
+__device__ __forceinline__ uint32_t quantize_int8x4(const float* x, float inv) {
+  constexpr float kRoundShift = 12582912.0f;  // 1.5 · 2^23
+  uint32_t u[4];
+#pragma unroll
+  for (int i = 0; i < 4; ++i) u[i] = __float_as_uint(__fadd_rn(__fmul_rn(x[i], inv), kRoundShift));
+  return __byte_perm(__byte_perm(u[0], u[1], 0x0040), __byte_perm(u[2], u[3], 0x0040), 0x5410);
 }
 
 // One block of 64 tokens `blk` of head h, batch b (the whole thread block works on it).
@@ -206,11 +215,8 @@ __device__ __forceinline__ void quantize_int8_block(const Int8Params& p, int64_t
   for (int ps = 0; ps < kPasses; ++ps) {
     const int64_t t = tok0 + ps * kRows + r0;
     if (t >= p.dst_rows) continue;
-    int c[8];
-#pragma unroll
-    for (int i = 0; i < 8; ++i) c[i] = max(-127, min(127, __float2int_rn(x[ps][i] * inv)));
     *reinterpret_cast<uint2*>(p.dst + b * p.dst_sb + h * p.dst_sh + t * p.dst_ss + c8) =
-        make_uint2(pack_int8x4(c, 0), pack_int8x4(c, 4));
+        make_uint2(quantize_int8x4(x[ps], inv), quantize_int8x4(x[ps] + 4, inv));
   }
 }
 
@@ -249,11 +255,16 @@ __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, 
   const int64_t tok0 = blk * kBlock;
   const bool col_ok = c8 < p.head_dim;
 
-  float scale[8] = {};  // per-channel V scale; unused for f16
+  // v_inv of the contract (core/sage_contract.h) per channel: one division per channel, not
+  // per element. Unused for f16.
+  float inv_scale[8] = {};
   if constexpr (kMode != VMode::f16_packed) {
     if (col_ok) {
 #pragma unroll
-      for (int i = 0; i < 8; ++i) scale[i] = p.v_scale[(b * p.heads + h) * kDp + c8 + i];
+      for (int i = 0; i < 8; ++i) {
+        const float s = p.v_scale[(b * p.heads + h) * kDp + c8 + i];
+        inv_scale[i] = s == 0.f ? 0.f : fminf(1.0f / s, FLT_MAX);
+      }
     }
   }
   uint8_t codes[kTransposed ? 8 : 1][kPasses];  // [channel][position] for the transposed tile
@@ -276,9 +287,7 @@ __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, 
       uint8_t code[8];
 #pragma unroll
       for (int i = 0; i < 8; ++i) {
-        // v / v_scale exactly as the contract writes it; a zero scale means an all-zero channel.
-        const float q = scale[i] > 0.f ? x[i] / scale[i] : 0.f;
-        code[i] = __nv_cvt_float_to_fp8(q, __NV_SATFINITE, __NV_E4M3);
+        code[i] = __nv_cvt_float_to_fp8(__fmul_rn(x[i], inv_scale[i]), __NV_SATFINITE, __NV_E4M3);
       }
       if constexpr (kTransposed) {
 #pragma unroll
