@@ -3,7 +3,8 @@
 // forced) and its quantization alone on DESIGN.md workloads. Not a test (tests are never timed).
 // Method (METHOD.md): random bf16 inputs, 3 warm-up runs, then the median of 15 runs timed
 // with CUDA events on one stream.
-// Usage: dattn_sage_timing [B H S D]   (no arguments: the DESIGN.md / issue-5 table)
+// Usage: dattn_sage_timing [--automatic] [B H S D]   (no shape: the DESIGN.md / issue-5 table;
+// --automatic: the automatic kernel only, for quick same-machine A/B runs, bench/gpu/ab.sh)
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "cuda/common/check.h"
@@ -74,11 +76,14 @@ int main(int argc, char** argv) {
                           {"sweep (4,32,1024,128)", 4, 32, 1024, 128, false},
                           {"sweep (4,32,4096,128)", 4, 32, 4096, 128, false},
                           {"sweep (4,32,16384,128)", 4, 32, 16384, 128, false}};
-  if (argc == 5) {
-    shapes = {{"(B,H,S,D) from the command line", std::atoll(argv[1]), std::atoll(argv[2]), std::atoll(argv[3]),
-               std::atoll(argv[4]), false}};
-  } else if (argc != 1) {
-    std::fprintf(stderr, "usage: %s [B H S D]\n", argv[0]);
+  const bool automatic_only = argc > 1 && std::strcmp(argv[1], "--automatic") == 0;
+  char** args = argv + (automatic_only ? 1 : 0);
+  const int n_args = argc - (automatic_only ? 1 : 0);
+  if (n_args == 5) {
+    shapes = {{"(B,H,S,D) from the command line", std::atoll(args[1]), std::atoll(args[2]), std::atoll(args[3]),
+               std::atoll(args[4]), false}};
+  } else if (n_args != 1) {
+    std::fprintf(stderr, "usage: %s [--automatic] [B H S D]\n", argv[0]);
     return 2;
   }
   cudaStream_t stream;
@@ -116,7 +121,8 @@ int main(int argc, char** argv) {
       p.sage_pv = static_cast<int32_t>(pv);
       using dattn::cuda::SageKernel;
       const float total = median_ms(stream, [&] { dattn::cuda::sage_attn(p, SageKernel::automatic); });
-      const float total_mma = median_ms(stream, [&] { dattn::cuda::sage_attn(p, SageKernel::mma_sync); });
+      const float total_mma =
+          automatic_only ? NAN : median_ms(stream, [&] { dattn::cuda::sage_attn(p, SageKernel::mma_sync); });
       const dattn::cuda::quant::PackedShape shape =
           dattn::cuda::quant::packed_shape(p, pv == dattn::SagePV::fp8);
       const dattn::cuda::WorkspaceLease ws =
@@ -126,8 +132,10 @@ int main(int argc, char** argv) {
       const char* pv_name = pv == dattn::SagePV::fp8 ? "fp8" : "f16";
       std::printf("%-28s %-4s %-9s %10.3f %10.1f %10.3f\n", sh.name, pv_name, "automatic", total,
                   flops / total / 1e9, quant);
-      std::printf("%-28s %-4s %-9s %10.3f %10.1f %10s\n", sh.name, pv_name, "mma.sync", total_mma,
-                  flops / total_mma / 1e9, "");
+      if (!automatic_only) {
+        std::printf("%-28s %-4s %-9s %10.3f %10.1f %10s\n", sh.name, pv_name, "mma.sync", total_mma,
+                    flops / total_mma / 1e9, "");
+      }
     }
     DATTN_CUDA_CHECK(cudaFree(q));
     DATTN_CUDA_CHECK(cudaFree(k));
