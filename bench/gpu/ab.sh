@@ -2,27 +2,25 @@
 # Same-machine A/B of sage_attn. Timings of one kernel differ by up to ~7 % between GPU
 # machines of the same kind (bench/NOTES.md), more than most single changes gain, so a change
 # is judged against its baseline built and timed in the same call. Builds the working tree (A)
-# and OTHER_TREE (B: a source tree, e.g. `git archive <commit> | tar -x -C .ab/base` in a
+# and each OTHER_TREE (a source tree, e.g. `git archive <commit> | tar -x -C .ab/base` in a
 # folder that .git/info/exclude ignores, carried to the GPU machine), then runs
-# dattn_sage_timing --automatic for each, alternating A B A B so that drift hits both alike.
-#   bench/gpu/ab.sh OTHER_TREE [rounds] [B H S D]
+# dattn_sage_timing --automatic for each in turn, ROUNDS times, so that drift hits all alike.
+#   [ROUNDS=2] [SHAPE="B H S D"] bench/gpu/ab.sh OTHER_TREE...
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-other=$(cd "$1" && pwd) || exit 2
-rounds=${2:-2}
-shift $(($# >= 2 ? 2 : 1))
-for tree in "$root" "$other"; do
+trees=("$root")
+for t in "$@"; do trees+=("$(cd "$t" && pwd)") || exit 2; done
+for tree in "${trees[@]}"; do
   b=$tree/build-ab
   cmake -S "$tree" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90a-real \
     -DDATTN_BUILD_GPU_TIMING=ON -DDATTN_BUILD_PYTHON=OFF > "$b.log" 2>&1 &&
     cmake --build "$b" -j"$(nproc)" --target dattn_cuda dattn_sage_timing >> "$b.log" 2>&1 ||
     { tail -30 "$b.log"; exit 1; }
 done
-for ((i = 1; i <= rounds; ++i)); do
-  for side in A B; do
-    tree=$root
-    [ $side = B ] && tree=$other
-    echo "=== $side, round $i ($tree)"
-    "$tree/build-ab/dattn_sage_timing" --automatic "$@"
+for ((i = 1; i <= ${ROUNDS:-2}; ++i)); do
+  for tree in "${trees[@]}"; do
+    echo "=== round $i: $tree"
+    # shellcheck disable=SC2086  # SHAPE is four numbers
+    "$tree/build-ab/dattn_sage_timing" --automatic ${SHAPE:-}
   done
 done
