@@ -3,7 +3,8 @@
 //
 // Logical tensors (whatever the physical layout a kernel uses internally):
 //   k_mean [B, Hkv, D]            fp32  mean of K over all seq_kv tokens, per channel
-//   q_int8 [B, Hq, Sq, D]         int8  round_half_even(q * (127 / amax)), amax over the block
+//   q_int8 [B, Hq, Sq, D]         int8  round_half_even(q * min(127 / amax, FLT_MAX)), amax over
+//                                       the block (the cap: a block of subnormals stays finite)
 //   q_scale[B, Hq, ceil(Sq/kQBlock)]     fp32  amax / 127 * sm_scale * log2(e)
 //   k_int8 [B, Hkv, Sk, D]        int8  of (k - k_mean), same rule as q
 //   k_scale[B, Hkv, ceil(Sk/kKBlock)]    fp32  amax / 127

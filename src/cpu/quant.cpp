@@ -19,8 +19,9 @@ static_assert(dattn::sage::kQBlock == 64 && dattn::sage::kKBlock == 64,
 
 DType dtype_of(const dattn_problem& p) { return static_cast<DType>(p.dtype); }
 
-// Symmetric INT8 of `n` values with one scale: round_half_even(x * (127 / amax)).
-// Returns amax / 127 (0 for an all-zero block, whose codes are then 0).
+// Symmetric INT8 of `n` values with one scale: round_half_even(x * min(127 / amax, FLT_MAX)).
+// Returns amax / 127 (0 for an all-zero block, whose codes are then 0). The FLT_MAX cap keeps
+// a block of subnormals (127 / amax overflows) finite: its codes are then small, not ±127.
 DATTN_CPU_CLONES float quantize_block_int8(const float* x, int64_t n, int8_t* codes) {
   float amax = 0;
 #pragma omp simd reduction(max : amax)
@@ -29,7 +30,7 @@ DATTN_CPU_CLONES float quantize_block_int8(const float* x, int64_t n, int8_t* co
     std::fill(codes, codes + n, int8_t{0});
     return 0;
   }
-  const float inv = dattn::sage::kInt8Max / amax;
+  const float inv = std::min(dattn::sage::kInt8Max / amax, std::numeric_limits<float>::max());
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     // |x * inv| <= 127 (+ rounding), and adding then subtracting 1.5 * 2^23 rounds it to

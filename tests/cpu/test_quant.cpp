@@ -216,5 +216,21 @@ TEST(Quant, Int8RoundsHalfToEven) {
   EXPECT_EQ(z.q_scale[0], 1.0f * t.p.sm_scale * 1.4426950408889634f);
 }
 
+TEST(Quant, Int8OfASubnormalBlockStaysFinite) {
+  // amax below 127 / FLT_MAX: 127 / amax overflows, so the contract caps the factor at FLT_MAX
+  // (an uncapped inf would turn the zero into NaN). The codes are small, and exact.
+  TinyBf16 t;
+  const float values[] = {2e-39f, 0.0f, -2e-39f, 1e-39f, -3e-39f};
+  for (int i = 0; i < 5; ++i) t.q[i] = float_to_bf16(values[i]);
+  const SageQuantized z = sage_quantize(t.p);
+  for (int i = 0; i < 5; ++i) {
+    const float x = bf16_to_float(t.q[i]);
+    const float expected = std::nearbyint(x * std::numeric_limits<float>::max());
+    ASSERT_LE(std::abs(expected), 127.0f) << values[i];
+    EXPECT_EQ(z.q_int8[i], static_cast<int8_t>(expected)) << values[i];
+  }
+  for (int i = 5; i < 64 * 32; ++i) EXPECT_EQ(z.q_int8[i], 0);
+}
+
 }  // namespace
 }  // namespace dattn::cpu

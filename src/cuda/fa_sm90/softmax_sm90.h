@@ -1,7 +1,8 @@
 // Online softmax over the two query rows a thread holds in an m64nN wgmma accumulator (rows
 // g and g+8 of its warp's 16; a row is spread over the 4 lanes of a quad). fa's scores stay
 // raw: sm_scale * log2(e) is folded into the FMA before each exp2, so no pass multiplies S.
-// sage's INT8 scores (update_int8) are converted and scaled once, then exponentiated.
+// sage's INT8 scores (max_int8, exp_int8) are converted once; unmasked tiles fold the scale
+// into the FMA before each exp2.
 #pragma once
 
 #include <cmath>
@@ -36,9 +37,9 @@ struct OnlineSoftmaxSm90 {
   float row_max[2] = {-INFINITY, -INFINITY};  // raw (unscaled) running max
   float row_sum[2] = {0.0f, 0.0f};            // per-thread partial sums, reduced in finalize()
 
-  // In update_int8, row maxima and sums run as kChains independent chains, joined at the end:
-  // a single chain of 16 dependent fmax or add per row is latency the few warps of a consumer
-  // cannot hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64 on an H100,
+  // In max_int8 and exp_int8, row maxima and sums run as kChains independent chains, joined
+  // at the end: a single chain of 16 dependent fmax or add per row is latency the few warps of
+  // a consumer cannot hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64 on an H100,
   // bench/NOTES.md.)
   static constexpr int kChains = 4;  // the joins below are written for four
   // The max of row r over blocks [kBegin, kEnd) of s, as independent chains joined at the end.
@@ -92,8 +93,8 @@ struct OnlineSoftmaxSm90 {
   // visible key) and alpha. kMasked: keys hidden by `mask` (a functor taking mask_scores's
   // array and fill value) get -inf and stay out of the max; p is then already scaled (a
   // hidden -inf times a zero scale would be NaN). Unmasked tiles (nearly all) keep the raw
-  // integers in p: the max is taken per half and scaled after (rounding is monotonic, so
-  // max(x)·s == max(x·s) bit for bit, also for s = 0).
+  // integers in p: the max is taken per half and scaled after (rounding is monotonic and
+  // s >= 0, so max(x)·s == max(x·s), up to the sign of a zero).
   template <bool kMasked, class Mask>
   __device__ __forceinline__ void max_int8(int (&acc)[kNBlocksS][4], const float (&scale)[2], const Mask& mask,
                                            float (&p)[kNBlocksS][4], float (&base)[2], float (&alpha)[2]) {

@@ -151,7 +151,8 @@ struct Int8Params {
 // byte. The product is rounded to fp32 first, as the CPU reference does (no FMA), then adding
 // 1.5 · 2^23 leaves the rounded integer in the low mantissa bits: an add and a byte permute
 // per code instead of a quarter-rate conversion, two clamps and shifts. No clamp is needed:
-// inv = 127 / amax and |x| <= amax keep |x · inv| <= 127 · (1 + 2^-24), which rounds to 127.
+// inv = min(127 / amax, FLT_MAX) and |x| <= amax keep |x · inv| <= 127 · (1 + 2^-24), which
+// rounds to 127 (finite x; NaN or inf inputs give meaningless codes either way).
 __device__ __forceinline__ uint32_t quantize_int8x4(const float* x, float inv) {
   constexpr float kRoundShift = 12582912.0f;  // 1.5 · 2^23
   uint32_t u[4];
@@ -206,7 +207,7 @@ __device__ __forceinline__ void quantize_int8_block(const Int8Params& p, int64_t
   amax = block_max(amax, scratch);
 
   // The contract's formula, operation for operation, so CPU and GPU codes agree.
-  const float inv = amax > 0.f ? sage::kInt8Max / amax : 0.f;
+  const float inv = amax > 0.f ? fminf(sage::kInt8Max / amax, FLT_MAX) : 0.f;
   if (threadIdx.x == 0 && blk < p.scale_blocks) {
     p.scale[b * p.scale_sb + h * p.scale_sh + blk] = amax / sage::kInt8Max * p.scale_mul;
   }
