@@ -48,6 +48,7 @@ void fill(std::vector<uint16_t>& buf, const dattn_view& v, const SageCase& c, in
         for (int64_t d = 0; d < c.head_dim; ++d) {
           float x = scale * n01(rng);
           if (bias) x += (*bias)[(b * heads + h) * c.head_dim + d];
+          x *= c.input_scale;
           buf[b * v.stride_b + h * v.stride_h + s * v.stride_s + d] = to_bits(x, c.dtype);
         }
 }
@@ -81,6 +82,7 @@ std::string SageCase::name() const {
   if (causal) s += " causal";
   if (row_pad) s += " pad" + std::to_string(row_pad);
   if (k_bias) s += " k-bias";
+  if (input_scale != 1.0f) s += " x" + std::to_string(input_scale);
   if (!lse) s += " no-lse";
   if (kernel == cuda::SageKernel::mma_sync) s += " mma.sync";
   return s;

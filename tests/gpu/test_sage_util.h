@@ -27,6 +27,7 @@ struct SageCase {
   // strides odd (the epilogue's scalar stores).
   int64_t row_pad = 0;
   bool k_bias = false;  // K + 8·N(0,1) per (b, h, channel) and Q × 2 (DESIGN.md)
+  float input_scale = 1.0f;  // every input times this (0x1p-130f: bf16 subnormals)
   // The attention kernel after the quantization: automatic is the Hopper one on an H100.
   cuda::SageKernel kernel = cuda::SageKernel::automatic;
   std::string name() const;
