@@ -82,7 +82,7 @@ std::string SageCase::name() const {
   if (causal) s += " causal";
   if (row_pad) s += " pad" + std::to_string(row_pad);
   if (k_bias) s += " k-bias";
-  if (input_scale != 1.0f) s += " x" + std::to_string(input_scale);
+  if (input_scale != 1.0f) s += " x2^" + std::to_string(std::ilogb(input_scale));
   if (!lse) s += " no-lse";
   if (kernel == cuda::SageKernel::mma_sync) s += " mma.sync";
   return s;
