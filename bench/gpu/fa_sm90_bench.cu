@@ -17,6 +17,7 @@
 #include "cuda/fa/fa.h"
 #include "cuda/fa_sm90/fa_sm90.h"
 #include "dattn/types.h"
+#include "event_timing.h"
 
 namespace {
 
@@ -31,28 +32,6 @@ __global__ void fill(__nv_bfloat16* x, size_t n, uint64_t seed) {
     z ^= z >> 29;
     x[i] = __float2bfloat16(float(z >> 40) / float(1 << 24) * 4.0f - 2.0f);
   }
-}
-
-template <class F>
-float median_ms(F&& run, cudaStream_t stream) {
-  cudaEvent_t a, b;
-  DATTN_CUDA_CHECK(cudaEventCreate(&a));
-  DATTN_CUDA_CHECK(cudaEventCreate(&b));
-  for (int i = 0; i < 3; ++i) run();
-  std::vector<float> ms;
-  for (int i = 0; i < 15; ++i) {
-    DATTN_CUDA_CHECK(cudaEventRecord(a, stream));
-    run();
-    DATTN_CUDA_CHECK(cudaEventRecord(b, stream));
-    DATTN_CUDA_CHECK(cudaEventSynchronize(b));
-    float t = 0;
-    DATTN_CUDA_CHECK(cudaEventElapsedTime(&t, a, b));
-    ms.push_back(t);
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
 }
 
 std::vector<float> to_host(const __nv_bfloat16* d, size_t n) {
@@ -86,8 +65,8 @@ void bench(const Shape& sh, cudaStream_t stream) {
   p_90.out.data = o_90;
   std::string why;
   const bool has90 = dattn::cuda::fa_sm90_supports(p_90, &why);
-  const float ms_fa = median_ms([&] { dattn::cuda::fa(p_fa); }, stream);
-  const float ms_90 = has90 ? median_ms([&] { dattn::cuda::fa_sm90(p_90); }, stream) : NAN;
+  const float ms_fa = median_ms(stream, [&] { dattn::cuda::fa(p_fa); });
+  const float ms_90 = has90 ? median_ms(stream, [&] { dattn::cuda::fa_sm90(p_90); }) : NAN;
   DATTN_CUDA_CHECK(cudaStreamSynchronize(stream));
   // Both kernels see the same inputs; their outputs differ only by rounding (rel L1 ~1e-3).
   double diff = NAN;

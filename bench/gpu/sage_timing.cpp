@@ -21,6 +21,7 @@
 #include "cuda/quant/quant.h"
 #include "cuda/sage/sage_attn.h"
 #include "dattn/types.h"
+#include "event_timing.h"
 
 namespace {
 
@@ -37,26 +38,6 @@ std::vector<__nv_bfloat16> random_bf16(size_t n, uint64_t seed) {
     x[i] = __float2bfloat16((s - 2.0f) * 1.7320508f);
   }
   return x;
-}
-
-template <class F>
-float median_ms(cudaStream_t s, F&& f) {
-  cudaEvent_t a, b;
-  DATTN_CUDA_CHECK(cudaEventCreate(&a));
-  DATTN_CUDA_CHECK(cudaEventCreate(&b));
-  for (int i = 0; i < 3; ++i) f();
-  std::vector<float> t;
-  for (int i = 0; i < 15; ++i) {
-    DATTN_CUDA_CHECK(cudaEventRecord(a, s));
-    f();
-    DATTN_CUDA_CHECK(cudaEventRecord(b, s));
-    DATTN_CUDA_CHECK(cudaEventSynchronize(b));
-    float ms = 0;
-    DATTN_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
-    t.push_back(ms);
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
 }
 
 }  // namespace

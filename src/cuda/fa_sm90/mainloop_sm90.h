@@ -68,6 +68,26 @@ __device__ __forceinline__ void release_buffer(uint32_t empty_bar) {
   if (threadIdx.x % 32 == 0) sm90::mbar_arrive(empty_bar);
 }
 
+// The producer's loop over KV tiles 0..n_tiles-1, shared by fa_sm90 and sage_sm90: tile n goes
+// to stage n % kStages once the consumers released that stage's buffer (K and V separately),
+// with the tile's byte count expected on the full barrier; load_k / load_v(stage, first_key)
+// issue the TMA copies, which complete on sm.k_full(stage) / sm.v_full(stage).
+template <class Traits, class LoadK, class LoadV>
+__device__ __forceinline__ void stream_kv_tiles(const SmemSm90<Traits>& sm, int n_tiles, const LoadK& load_k,
+                                                const LoadV& load_v) {
+  for (int n = 0; n < n_tiles; ++n) {
+    const int s = n % Traits::kStages;
+    const int use = n / Traits::kStages;  // how many times buffer s was filled before
+    const int key0 = n * Traits::kBlockN;
+    if (use > 0) sm90::mbar_wait(sm.k_empty(s), (use - 1) & 1);
+    sm90::mbar_arrive_expect_tx(sm.k_full(s), Traits::kKTileBytes);
+    load_k(s, key0);
+    if (use > 0) sm90::mbar_wait(sm.v_empty(s), (use - 1) & 1);
+    sm90::mbar_arrive_expect_tx(sm.v_full(s), Traits::kVTileBytes);
+    load_v(s, key0);
+  }
+}
+
 template <class Traits>
 struct ProducerSm90 {
   // Loads a [rows, head_dim] tile starting at sequence position `row0` as head_dim / 64 boxes.
@@ -86,17 +106,14 @@ struct ProducerSm90 {
     sm90::tma_prefetch_descriptor(tm_v);
     sm90::mbar_arrive_expect_tx(sm.q_full(), Traits::kQBytes);
     load_tile(sm.q(), Traits::kQColBlockBytes, tm_q, sm.q_full(), tc.m0, tc.head, tc.batch);
-    for (int n = 0; n < n_tiles; ++n) {
-      const int s = n % Traits::kStages;
-      const int use = n / Traits::kStages;  // how many times buffer s was filled before
-      const int row0 = n * Traits::kBlockN;
-      if (use > 0) sm90::mbar_wait(sm.k_empty(s), (use - 1) & 1);
-      sm90::mbar_arrive_expect_tx(sm.k_full(s), Traits::kKVBytes);
-      load_tile(sm.k(s), Traits::kKVColBlockBytes, tm_k, sm.k_full(s), row0, tc.head_kv, tc.batch);
-      if (use > 0) sm90::mbar_wait(sm.v_empty(s), (use - 1) & 1);
-      sm90::mbar_arrive_expect_tx(sm.v_full(s), Traits::kKVBytes);
-      load_tile(sm.v(s), Traits::kKVColBlockBytes, tm_v, sm.v_full(s), row0, tc.head_kv, tc.batch);
-    }
+    stream_kv_tiles(
+        sm, n_tiles,
+        [&](int s, int row0) {
+          load_tile(sm.k(s), Traits::kKVColBlockBytes, tm_k, sm.k_full(s), row0, tc.head_kv, tc.batch);
+        },
+        [&](int s, int row0) {
+          load_tile(sm.v(s), Traits::kKVColBlockBytes, tm_v, sm.v_full(s), row0, tc.head_kv, tc.batch);
+        });
   }
 };
 

@@ -39,8 +39,8 @@ struct OnlineSoftmaxSm90 {
 
   // In max_int8 and exp_int8, row maxima and sums run as kChains independent chains, joined
   // at the end: a single chain of 16 dependent fmax or add per row is latency the few warps of
-  // a consumer cannot hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64 on an H100,
-  // bench/NOTES.md.)
+  // a consumer cannot hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64
+  // on an H100, bench/NOTES.md.)
   static constexpr int kChains = 4;  // the joins below are written for four
   // The max of row r over blocks [kBegin, kEnd) of s, as independent chains joined at the end.
   // Each chain starts from its first pair, not from -inf: fmaxf(x, -inf) is not folded away

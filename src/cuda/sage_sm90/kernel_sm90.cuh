@@ -43,25 +43,20 @@ struct Producer {
     sm90::tma_prefetch_descriptor(&tm.v);
     sm90::mbar_arrive_expect_tx(sm.q_full(), Tr::kQBytes);
     sm90::tma_load_4d(sm.q(), &tm.q, sm.q_full(), 0, tc.m0, tc.head, tc.batch);
-    for (int n = 0; n < n_tiles; ++n) {
-      const int s = n % Tr::kStages;
-      const int use = n / Tr::kStages;  // how many times buffer s was filled before
-      const int key0 = n * Tr::kBlockN;
-      if (use > 0) sm90::mbar_wait(sm.k_empty(s), (use - 1) & 1);
-      sm90::mbar_arrive_expect_tx(sm.k_full(s), Tr::kKTileBytes);
-      sm90::tma_load_4d(sm.k(s), &tm.k, sm.k_full(s), 0, key0, tc.head_kv, tc.batch);
-      if (use > 0) sm90::mbar_wait(sm.v_empty(s), (use - 1) & 1);
-      sm90::mbar_arrive_expect_tx(sm.v_full(s), Tr::kVTileBytes);
-      if constexpr (Tr::kFp8) {
-        sm90::tma_load_4d(sm.v(s), &tm.v, sm.v_full(s), key0, 0, tc.head_kv, tc.batch);  // V^T: keys innermost
-      } else {
+    flash_sm90::stream_kv_tiles(
+        sm, n_tiles,
+        [&](int s, int key0) { sm90::tma_load_4d(sm.k(s), &tm.k, sm.k_full(s), 0, key0, tc.head_kv, tc.batch); },
+        [&](int s, int key0) {
+          if constexpr (Tr::kFp8) {
+            sm90::tma_load_4d(sm.v(s), &tm.v, sm.v_full(s), key0, 0, tc.head_kv, tc.batch);  // V^T: keys innermost
+          } else {
 #pragma unroll
-        for (int c = 0; c < Tr::kVColBlocks; ++c) {
-          sm90::tma_load_4d(sm.v(s) + c * Tr::kVColBlockBytes, &tm.v, sm.v_full(s), 64 * c, key0, tc.head_kv,
-                            tc.batch);
-        }
-      }
-    }
+            for (int c = 0; c < Tr::kVColBlocks; ++c) {
+              sm90::tma_load_4d(sm.v(s) + c * Tr::kVColBlockBytes, &tm.v, sm.v_full(s), 64 * c, key0, tc.head_kv,
+                                tc.batch);
+            }
+          }
+        });
   }
 };
 
@@ -215,12 +210,6 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       flash_sm90::mask_scores(values, hidden, seq_q, seq_kv, kCausal, row, n * kBlockN);
     };
   };
-  // The factors exp_int8 applies after max_int8: a masked tile's scores are already scaled.
-  const auto exp_scales = [&](int n, const float (&scale)[2], float (&s)[2]) {
-    const bool masked = n >= first_masked_tile;
-    s[0] = masked ? 1.0f : scale[0];
-    s[1] = masked ? 1.0f : scale[1];
-  };
   // The two K scales of tile n (8-byte aligned: sk_pad / kKBlock is even) times q_scale.
   const auto scales_of = [&](int n, float (&scale)[2]) {
     const float2 ks = *reinterpret_cast<const float2*>(k_scale + 2 * n);
@@ -228,6 +217,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     scale[1] = q_scale * ks.y;
   };
 
+  // The factors exp_int8 applies after max_int8: a masked tile's scores are already scaled.
+  const auto exp_scales = [&](int n, const float (&scale)[2], float (&s)[2]) {
+    const bool masked = n >= first_masked_tile;
+    s[0] = masked ? 1.0f : scale[0];
+    s[1] = masked ? 1.0f : scale[1];
+  };
   // Retires P_{n-1}·V_{n-1}: after this, O_t (or O) and the P registers may be touched.
   const auto retire_pv = [&] {
     sm90::wgmma_wait<0>();

@@ -73,7 +73,6 @@ struct TraitsSm90 : Tile {
   static constexpr int kBarriers = 1 + 4 * kStages;
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
   static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
-
 };
 
 }  // namespace dattn::cuda::sage_sm90
