@@ -187,9 +187,11 @@ void run_task(const dattn_problem& p, const SageQuantized& z, const Prepared& pr
   for (int64_t i = 0; i < rows; ++i) {
     float* o = w.o.data() + i * d;
     const float l = w.l[i];
+    // l = 0 only for a row that sees no key: output 0 (check/reference.h). One reciprocal per
+    // row, then products, as the GPU epilogue (cuda/sage/epilogue.cuh) rounds.
+    const float inv_l = l > 0 ? 1.0f / l : 0.0f;
     for (int64_t c = 0; c < d; ++c) {
-      // l = 0 only for a row that sees no key: output 0 (check/reference.h).
-      o[c] = l > 0 ? o[c] / l : 0.0f;
+      o[c] *= inv_l;
       if (v_scale != nullptr) o[c] *= v_scale[c];
     }
     if (p.lse != nullptr) {

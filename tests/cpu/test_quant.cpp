@@ -230,6 +230,10 @@ TEST(Quant, Int8OfASubnormalBlockStaysFinite) {
     EXPECT_EQ(z.q_int8[i], static_cast<int8_t>(expected)) << values[i];
   }
   for (int i = 5; i < 64 * 32; ++i) EXPECT_EQ(z.q_int8[i], 0);
+  // The scale is amax / 127 (subnormal, not flushed) times the softmax fold.
+  const float amax = bf16_to_float(t.q[4]);
+  EXPECT_EQ(z.q_scale[0], -amax / 127.0f * (t.p.sm_scale * 1.4426950408889634f));
+  EXPECT_GT(z.q_scale[0], 0.0f);
 }
 
 }  // namespace

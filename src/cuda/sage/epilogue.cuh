@@ -1,5 +1,5 @@
-// Epilogue of the sage_attn kernels (mma.sync and Hopper): O / rowsum (times the V channel
-// scales with fp8 P·V), cast to the output dtype, and the natural-log LSE with the
+// Epilogue of the sage_attn kernels (mma.sync and Hopper): O · (1 / rowsum) (times the V
+// channel scales with fp8 P·V), cast to the output dtype, and the natural-log LSE with the
 // K-smoothing correction sm_scale·q·mean(K) added back. Independent of how the main loop
 // produced O: both kernels hold it in the same fragment layout per warp.
 #pragma once
@@ -24,7 +24,16 @@ __device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], cons
   using Tr = Traits<kDp, kFp8>;
   const int t = threadIdx.x % 4;
   const int64_t hk = h / (p.heads_q / p.heads_kv);
-  const float* vs = kFp8 ? p.v_scale + (b * p.heads_kv + hk) * kDp : nullptr;
+  // The V channel scales of this thread's columns, all loaded before the first store: as far
+  // as the compiler knows `out` may alias v_scale, so a load after a store waits for it, and
+  // one L2 round trip per column pair made this epilogue ~14k cycles per CTA on an H200
+  // (bench/NOTES.md, v9). v_scale is kDp wide per head, so every column has one.
+  float2 vs[Tr::kDTiles];
+#pragma unroll
+  for (int j = 0; j < Tr::kDTiles; ++j) {
+    vs[j] = kFp8 ? reinterpret_cast<const float2*>(p.v_scale + (b * p.heads_kv + hk) * kDp)[4 * j + t]
+                 : make_float2(1.f, 1.f);
+  }
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     float l = l_part[r];
@@ -34,16 +43,18 @@ __device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], cons
     if (row >= p.seq_q) continue;
     // A row that saw no key (causal with Sq > Sk) has l = 0: output 0, LSE -inf.
     const bool seen = l > 0.f;
+    // One correctly rounded reciprocal per row, then products: the CPU reference's formula,
+    // so both round alike.
+    const float inv_l = seen ? 1.f / l : 0.f;
     T* out = static_cast<T*>(p.out) + b * p.out_sb + h * p.out_sh + row * p.out_ss;
 #pragma unroll
     for (int j = 0; j < Tr::kDTiles; ++j) {
       const int ch = 8 * j + 2 * t;
       if (ch >= p.head_dim) continue;
-      // Divide, then scale: the CPU reference's order, so both round alike.
-      float x0 = seen ? o[j][2 * r] / l : 0.f, x1 = seen ? o[j][2 * r + 1] / l : 0.f;
+      float x0 = o[j][2 * r] * inv_l, x1 = o[j][2 * r + 1] * inv_l;
       if constexpr (kFp8) {
-        x0 *= vs[ch];
-        x1 *= vs[ch + 1];
+        x0 *= vs[j].x;
+        x1 *= vs[j].y;
       }
       if (p.out_vec2) {
         *reinterpret_cast<uint32_t*>(out + ch) = sm80::pack2<T>(x0, x1);
