@@ -4,8 +4,9 @@
 # is judged against its baseline built and timed in the same call. Builds the working tree (A)
 # and each OTHER_TREE (a source tree, e.g. `git archive <commit> | tar -x -C .ab/base` in a
 # folder that .git/info/exclude ignores, carried to the GPU machine), then runs
-# dattn_sage_timing --automatic for each in turn, ROUNDS times, so that drift hits all alike.
-#   [ROUNDS=2] [SHAPE="B H S D"] bench/gpu/ab.sh OTHER_TREE...
+# dattn_sage_timing --automatic for each in turn, ROUNDS times, so that drift hits all alike;
+# FA=1 also times fa (dattn_fa_sm90_bench on its default shapes) the same way.
+#   [ROUNDS=2] [SHAPE="B H S D"] [FA=1] bench/gpu/ab.sh OTHER_TREE...
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 trees=("$root")
@@ -14,7 +15,7 @@ for tree in "${trees[@]}"; do
   b=$tree/build-ab
   cmake -S "$tree" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90a-real \
     -DDATTN_BUILD_GPU_TIMING=ON -DDATTN_BUILD_PYTHON=OFF > "$b.log" 2>&1 &&
-    cmake --build "$b" -j"$(nproc)" --target dattn_cuda dattn_sage_timing >> "$b.log" 2>&1 ||
+    cmake --build "$b" -j"$(nproc)" --target dattn_cuda dattn_sage_timing ${FA:+dattn_fa_sm90_bench} >> "$b.log" 2>&1 ||
     { tail -30 "$b.log"; exit 1; }
 done
 for ((i = 1; i <= ${ROUNDS:-2}; ++i)); do
@@ -22,5 +23,6 @@ for ((i = 1; i <= ${ROUNDS:-2}; ++i)); do
     echo "=== round $i: $tree"
     # shellcheck disable=SC2086  # SHAPE is four numbers
     "$tree/build-ab/dattn_sage_timing" --automatic ${SHAPE:-}
+    [ -n "${FA:-}" ] && "$tree/build-ab/dattn_fa_sm90_bench"
   done
 done

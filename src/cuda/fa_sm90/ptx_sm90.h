@@ -156,6 +156,26 @@ struct WarpgroupTurns {
   }
 };
 
+// Two consumer warpgroups that take no turns drift into step: both wait for their Q·Kᵀ at
+// once, then both run their softmax while the tensor cores idle. Started half a period apart
+// they stay apart: warpgroup 1 begins its first tile only once warpgroup 0 has finished its
+// own (a per-tile trace at (1, 33, 4096, 128) showed the two issuing within ~300 of ~2700
+// cycles; the stagger made sage fp8 at D = 128 4-8 % faster, bench/NOTES.md v9). Named
+// barrier kId, after WarpgroupTurns' two, is used once; both warpgroups call hold() and
+// release() (each acts for one of them) exactly when the CTA has at least one tile.
+template <bool kEnabled = true>
+struct WarpgroupStagger {
+  static constexpr int kId = 3;
+  int wg;  // 0 or 1: which consumer warpgroup this thread is in
+
+  __device__ __forceinline__ void hold() const {  // before the first tile
+    if (kEnabled && wg == 1) DATTN_SM90_ASM("bar.sync %0, 256;\n" ::"r"(kId) : "memory");
+  }
+  __device__ __forceinline__ void release() const {  // after the first tile
+    if (kEnabled && wg == 0) DATTN_SM90_ASM("bar.arrive %0, 256;\n" ::"r"(kId) : "memory");
+  }
+};
+
 // ---- math -----------------------------------------------------------------------------
 
 // 2^x in one MUFU.EX2 (max relative error ~2^-22; results below 2^-126 flush to 0, which a

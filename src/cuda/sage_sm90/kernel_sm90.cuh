@@ -298,10 +298,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     C::pack_p(sc, pa);
     if constexpr (!kFirst) flash_sm90::release_buffer(sm.v_empty(prev));
   };
+  const sm90::WarpgroupStagger<!Tr::kPingPong> stagger{wg};  // turns keep them apart otherwise
   if (n_tiles > 0) {
     turns.start();
+    stagger.hold();
     sm90::mbar_wait(sm.q_full(), 0);
     tile(0, std::true_type{});
+    stagger.release();
     for (int n = 1; n < n_tiles; ++n) tile(n, std::false_type{});
     const int last = (n_tiles - 1) % Tr::kStages;
     sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Tr::kStages) & 1);
