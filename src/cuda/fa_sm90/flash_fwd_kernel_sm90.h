@@ -74,8 +74,6 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     };
     if (n_tiles > 0) sm90::mbar_wait(sm.q_full(), 0);
     if constexpr (!Traits::kTile.overlap_softmax) {
-      const sm90::WarpgroupStagger<> stagger{wg};
-      if (n_tiles > 0) stagger.hold();
       for (int n = 0; n < n_tiles; ++n) {
         const int s = n % Traits::kStages;
         const uint32_t parity = (n / Traits::kStages) & 1;
@@ -95,7 +93,6 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
         sm90::fence_registers(o);
         sm90::fence_registers(pa);  // P stayed in its registers until its product retired
         release_buffer(sm.v_empty(s));
-        if (n == 0) stagger.release();
       }
     } else if (n_tiles > 0) {
       // Software pipeline inside the warpgroup (FA3's intra-warpgroup overlap): S_n = Q·K_nᵀ

@@ -298,7 +298,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     C::pack_p(sc, pa);
     if constexpr (!kFirst) flash_sm90::release_buffer(sm.v_empty(prev));
   };
-  const sm90::WarpgroupStagger<!Tr::kPingPong> stagger{wg};  // turns keep them apart otherwise
+  const sm90::WarpgroupStagger<Tr::kStagger> stagger{wg};
   if (n_tiles > 0) {
     turns.start();
     stagger.hold();

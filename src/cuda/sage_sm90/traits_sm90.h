@@ -62,6 +62,11 @@ struct TraitsSm90 : Tile {
   // Measured at D = 128: +7-16 % end to end (bench/NOTES.md, v6); at D = 64 the fold is half
   // as long and splitting the softmax costs more than it gains (CogVideoX -13 %).
   static constexpr bool kFoldBeforeExps = kTwoLevel && kDp == 128;
+  // Consumers without turns start half a period apart (sm90::WarpgroupStagger). Same-machine
+  // A/B on an H200 (bench/NOTES.md v9): fp8 at D = 128 4-8 % faster; at D = 64 2-3 % slower
+  // (its maxima and exponentials share one block, and the two drift back in step).
+  static constexpr bool kStagger = kTwoLevel && kDp == 128;
+  static_assert(!(kStagger && kPingPong), "turns already keep the consumers apart");
 
   // Byte offsets from the 1024-aligned shared-memory base (every tile stays 1024-aligned).
   static constexpr uint32_t kOffQ = 0;
