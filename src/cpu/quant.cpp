@@ -19,6 +19,16 @@ static_assert(dattn::sage::kQBlock == 64 && dattn::sage::kKBlock == 64,
 
 DType dtype_of(const dattn_problem& p) { return static_cast<DType>(p.dtype); }
 
+// min(x / d, FLT_MAX) for d > 0, the contract's capped factor, with its quotient taken in
+// double: a double quotient rounded to float is the correctly rounded float quotient (53 >=
+// 2 · 24 + 2 bits), and it cannot overflow. Written in float, g++ 13.3 (Ubuntu 24.04) reads
+// `x / d > FLT_MAX` as d == 0 (its float value ranges do not model the quotient overflowing)
+// and used amax = 0 after the cap, so a block of subnormals got scale 0 against the GPU's
+// amax / 127 (seen by the GPU test SageQuant.MatchesCpuOnSubnormalInputs).
+float capped_quotient(float x, float d) {
+  return static_cast<float>(std::min(static_cast<double>(x) / d, double{std::numeric_limits<float>::max()}));
+}
+
 // Symmetric INT8 of `n` values with one scale: round_half_even(x * min(127 / amax, FLT_MAX)).
 // Returns amax / 127 (0 for an all-zero block, whose codes are then 0). The FLT_MAX cap keeps
 // a block of subnormals (127 / amax overflows) finite: its codes are then small, not ±127.
@@ -30,7 +40,7 @@ DATTN_CPU_CLONES float quantize_block_int8(const float* x, int64_t n, int8_t* co
     std::fill(codes, codes + n, int8_t{0});
     return 0;
   }
-  const float inv = std::min(dattn::sage::kInt8Max / amax, std::numeric_limits<float>::max());
+  const float inv = capped_quotient(dattn::sage::kInt8Max, amax);
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     // |x * inv| <= 127 (+ rounding), and adding then subtracting 1.5 * 2^23 rounds it to
@@ -46,7 +56,7 @@ DATTN_CPU_CLONES float quantize_block_int8(const float* x, int64_t n, int8_t* co
 // v_inv of the contract: one division per channel, not per element (the GPU does the same).
 float v_inverse_scale(float scale) {
   if (scale == 0.0f) return 0.0f;
-  return std::min(1.0f / scale, std::numeric_limits<float>::max());
+  return capped_quotient(1.0f, scale);
 }
 
 DATTN_CPU_CLONES void encode_fp8_row(const float* v, const float* inv_scale, int64_t n, uint8_t* codes) {
