@@ -7,8 +7,9 @@
 //   O_t = P·V  fp8 (QGMMA, V^T K-major) or f16 (HGMMA, V N-major) wgmma into a fresh
 //              accumulator per tile, added to the fp32 O afterwards: the two-level
 //              accumulation of DESIGN.md.
-// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores; with f16 P·V the
-// two consumers also issue their products in turns (sm90::WarpgroupTurns).
+// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores; the two consumers
+// either issue their products in turns (sm90::WarpgroupTurns) or start half a period apart
+// (sm90::WarpgroupStagger), as traits_sm90.h measured best per P·V precision and head dim.
 // FP8 tensor-core sums accumulate in a 22-bit float (13 mantissa bits), hence the fresh
 // accumulator per tile.
 #pragma once
@@ -272,9 +273,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   };
 
   // S_n = Q·K_nᵀ and P_{n-1}·V_{n-1} are in flight together; the softmax of S_n runs while the
-  // tensor cores finish the second (FA3's intra-warpgroup overlap), and with f16 P·V the two
-  // consumers issue their products in turns. The first tile is peeled (kFirst) so that every
-  // wgmma wait retires a statically known group.
+  // tensor cores finish the second (FA3's intra-warpgroup overlap), and the two consumers take
+  // turns or are staggered (Tr::kPingPong, Tr::kStagger). The first tile is peeled (kFirst)
+  // so that every wgmma wait retires a statically known group.
   const sm90::WarpgroupTurns<Tr::kPingPong> turns{wg};
   const auto tile = [&](int n, auto first) {
     constexpr bool kFirst = decltype(first)::value;
