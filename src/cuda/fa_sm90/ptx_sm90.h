@@ -161,7 +161,7 @@ struct WarpgroupTurns {
 // they stay apart: warpgroup 1 begins its first tile only once warpgroup 0 has finished its
 // own (a per-tile trace at (1, 33, 4096, 128) showed the two issuing within ~300 of ~2700
 // cycles; the stagger made sage fp8 at D = 128 4-8 % faster, but sage fp8 at D = 64 2-3 %
-// and fa at D = 64 not at all, bench/NOTES.md v9: measure before enabling it). Named
+// and fa at D = 64 not at all, bench/NOTES.md v11: measure before enabling it). Named
 // barrier kId, after WarpgroupTurns' two, is used once; both warpgroups call hold() and
 // release() (each acts for one of them) exactly when the CTA has at least one tile.
 template <bool kEnabled = true>

@@ -56,7 +56,7 @@ struct TraitsSm90 : Tile {
   // Consumers issue their wgmma in turns (ping-pong) with f16 P·V at D = 128 only. Measured
   // (bench/NOTES.md): +3-6 % with f16 P·V on an H100, -2-5 % with fp8, whose softmax is so
   // much longer than its 8-bit products that strict turns make each warpgroup wait for the
-  // other's; at D = 64 f16 is 6 % faster with the stagger below instead (H200, v9).
+  // other's; at D = 64 f16 is 6 % faster with the stagger below instead (H200, v11b).
   static constexpr bool kPingPong = !kFp8 && kDp == 128;
   // Two-level only: fold the previous tile's P·V between the maxima and the exponentials of
   // the next (its FMAs fill the exponential unit's idle issue slots), rather than after them.
@@ -64,8 +64,8 @@ struct TraitsSm90 : Tile {
   // as long and splitting the softmax costs more than it gains (CogVideoX -13 %).
   static constexpr bool kFoldBeforeExps = kTwoLevel && kDp == 128;
   // Consumers without turns start half a period apart (sm90::WarpgroupStagger). Same-machine
-  // A/B on an H200 (bench/NOTES.md v9): fp8 at D = 128 4-8 % faster, f16 at D = 64 6 %; fp8
-  // at D = 64 2-3 % slower (its maxima and exponentials share one block), so not there.
+  // A/B on an H200 (bench/NOTES.md v11, v11b): fp8 at D = 128 4-8 % faster, f16 at D = 64
+  // 6 %; fp8 at D = 64 2-3 % slower (its maxima and exponentials share one block), so not there.
   static constexpr bool kStagger = !kPingPong && !(kFp8 && kDp == 64);
   static_assert(!(kStagger && kPingPong), "turns already keep the consumers apart");
 
