@@ -37,7 +37,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
   const KeyTiles keys = KeyTiles::of(tc.m0, kBlockM, kBlockN, p.seq_q, p.seq_kv, p.causal);
   const int n_tiles = keys.count, first_masked_tile = keys.first_masked;
 
-  const int warpgroup = threadIdx.x / 128;
+  const int warpgroup = sm90::warpgroup_index();
   if (threadIdx.x == 0) sm.init_barriers();
   __syncthreads();
 

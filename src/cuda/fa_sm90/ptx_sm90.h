@@ -23,6 +23,13 @@ __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
+// threadIdx.x / 128, broadcast from lane 0 so that the compiler knows it is warp-uniform: what
+// derives from it (a consumer's Q descriptor) then lives in uniform registers instead of being
+// rebuilt in vector registers every tile (CUTLASS's canonical_warp_group_idx does the same).
+__device__ __forceinline__ int warpgroup_index() {
+  return __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x / 128), 0);
+}
+
 // ---- mbarrier -------------------------------------------------------------------------
 
 __device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t arrivals) {

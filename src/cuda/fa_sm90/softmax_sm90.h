@@ -58,6 +58,20 @@ struct OnlineSoftmaxSm90 {
     return fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3]));
   }
 
+  // The max of row r's raw INT8 scores over blocks [kBegin, kEnd): two chains of Hopper's
+  // three-input integer max (VIMNMX3, a DPX instruction), two new scores per instruction where
+  // fmaxf over the converted floats takes one.
+  template <int kBegin, int kEnd>
+  static __device__ __forceinline__ int partial_max_int(const int (&s)[kNBlocksS][4], int r) {
+    static_assert((kEnd - kBegin) % 2 == 0, "whole chains");
+    int m[2];
+#pragma unroll
+    for (int c = 0; c < 2; ++c) m[c] = max(s[kBegin + c][2 * r], s[kBegin + c][2 * r + 1]);
+#pragma unroll
+    for (int i = kBegin + 2; i < kEnd; ++i) m[i % 2] = __vimax3_s32(m[i % 2], s[i][2 * r], s[i][2 * r + 1]);
+    return max(m[0], m[1]);
+  }
+
   // Turns raw scores s into unnormalized probabilities in place; alpha receives the factor
   // by which each row's output accumulator must be rescaled (applied by rescale(), later:
   // the accumulator may still be in use by a wgmma when the scores are ready).
@@ -93,8 +107,9 @@ struct OnlineSoftmaxSm90 {
   // visible key) and alpha. kMasked: keys hidden by `mask` (a functor taking mask_scores's
   // array and fill value) get -inf and stay out of the max; p is then already scaled (a
   // hidden -inf times a zero scale would be NaN). Unmasked tiles (nearly all) keep the raw
-  // integers in p: the max is taken per half and scaled after (rounding is monotonic and
-  // s >= 0, so max(x)·s == max(x·s), up to the sign of a zero).
+  // integers in p: the max is taken over the integers per half, converted (exactly) and
+  // scaled after (rounding is monotonic and s >= 0, so max(x)·s == max(x·s), up to the sign
+  // of a zero).
   template <bool kMasked, class Mask>
   __device__ __forceinline__ void max_int8(int (&acc)[kNBlocksS][4], const float (&scale)[2], const Mask& mask,
                                            float (&p)[kNBlocksS][4], float (&base)[2], float (&alpha)[2]) {
@@ -113,8 +128,8 @@ struct OnlineSoftmaxSm90 {
       if constexpr (kMasked) {
         mx = fmaxf(row_max[r], partial_max(p, r));
       } else {
-        mx = fmaxf(row_max[r], fmaxf(partial_max<0, kHalf>(p, r) * scale[0],
-                                     partial_max<kHalf, kNBlocksS>(p, r) * scale[1]));
+        mx = fmaxf(row_max[r], fmaxf(static_cast<float>(partial_max_int<0, kHalf>(acc, r)) * scale[0],
+                                     static_cast<float>(partial_max_int<kHalf, kNBlocksS>(acc, r)) * scale[1]));
       }
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));

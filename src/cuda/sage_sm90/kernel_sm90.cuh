@@ -172,7 +172,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const flash_sm90::KeyTiles keys = flash_sm90::KeyTiles::of(tc.m0, kBlockM, kBlockN, seq_q, seq_kv, kCausal);
   const int n_tiles = keys.count, first_masked_tile = keys.first_masked;
 
-  const int warpgroup = threadIdx.x / 128;
+  const int warpgroup = sm90::warpgroup_index();
   if (threadIdx.x == 0) sm.init_barriers();
   __syncthreads();
 
