@@ -99,27 +99,38 @@ struct OnlineSoftmaxSm90 {
     }
   }
 
-  // The same for sage's INT8 scores, in two phases. s = acc · scale[h] in log2 units (the CPU
+  // The same for sage's INT8 scores, in two phases. s = S · scale[h] in log2 units (the CPU
   // reference's product), where h = 0 for the first half of the tile's keys and 1 for the
-  // second (two K scale blocks per tile).
-  //
-  // max_int8 converts acc into p and takes the new row maxima: base[r] (0 for a row without a
-  // visible key) and alpha. kMasked: keys hidden by `mask` (a functor taking mask_scores's
-  // array and fill value) get -inf and stay out of the max; p is then already scaled (a
-  // hidden -inf times a zero scale would be NaN). Unmasked tiles (nearly all) keep the raw
-  // integers in p: the max is taken over the integers per half, converted (exactly) and
-  // scaled after (rounding is monotonic and s >= 0, so max(x)·s == max(x·s), up to the sign
-  // of a zero).
-  template <bool kMasked, class Mask>
-  __device__ __forceinline__ void max_int8(int (&acc)[kNBlocksS][4], const float (&scale)[2], const Mask& mask,
+  // second (two K scale blocks per tile). acc is the INT8 wgmma's accumulator: S itself, or
+  // (kBiased) S accumulated onto kIntBias, whose bits read as a float are exactly
+  // kIntBiasValue + S (|S| <= 127² · 128 < 2^22, and floats in [2^23, 2^24) are spaced 1
+  // apart), so that unmasked tiles need no conversion instruction per score: the offset goes
+  // into the exponentials' constant. The kernel chooses (Tr::kBiasedScores, measured).
+  static constexpr int kIntBias = 0x4B400000;          // the bits of 1.5 · 2^23
+  static constexpr float kIntBiasValue = 12582912.0f;  // 1.5 · 2^23
+  template <bool kBiased>
+  static __device__ __forceinline__ float exact_score(int a) {  // S, exactly
+    return kBiased ? __int_as_float(a) - kIntBiasValue : static_cast<float>(a);
+  }
+
+  // max_int8 takes the new row maxima, base[r] (0 for a row without a visible key) and alpha,
+  // and writes p for exp_int8. kMasked: p = S · scale; keys hidden by `mask` (a functor taking
+  // mask_scores's array and fill value) get -inf and stay out of the max (a hidden -inf times
+  // a zero scale would be NaN). Unmasked tiles (nearly all): p = S, or the accumulator's bits
+  // as they are (kBiased); the max is taken over the integers per half (a uniform bias keeps
+  // their order), made an exact float and scaled after (rounding is monotonic and s >= 0, so
+  // max(x)·s == max(x·s), up to the sign of a zero).
+  template <bool kMasked, bool kBiased, class Mask>
+  __device__ __forceinline__ void max_int8(const int (&acc)[kNBlocksS][4], const float (&scale)[2], const Mask& mask,
                                            float (&p)[kNBlocksS][4], float (&base)[2], float (&alpha)[2]) {
     constexpr int kHalf = kNBlocksS / 2;
-    // Exact: |acc| <= 127² · 128 < 2^24.
 #pragma unroll
     for (int i = 0; i < kNBlocksS; ++i) {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) p[i][e] = kMasked ? static_cast<float>(acc[i][e]) * scale[i / kHalf]
-                                                    : static_cast<float>(acc[i][e]);
+      for (int e = 0; e < 4; ++e) {
+        p[i][e] = kMasked ? exact_score<kBiased>(acc[i][e]) * scale[i / kHalf]
+                          : (kBiased ? __int_as_float(acc[i][e]) : static_cast<float>(acc[i][e]));
+      }
     }
     if constexpr (kMasked) mask(p, -INFINITY);
 #pragma unroll
@@ -128,8 +139,8 @@ struct OnlineSoftmaxSm90 {
       if constexpr (kMasked) {
         mx = fmaxf(row_max[r], partial_max(p, r));
       } else {
-        mx = fmaxf(row_max[r], fmaxf(static_cast<float>(partial_max_int<0, kHalf>(acc, r)) * scale[0],
-                                     static_cast<float>(partial_max_int<kHalf, kNBlocksS>(acc, r)) * scale[1]));
+        mx = fmaxf(row_max[r], fmaxf(exact_score<kBiased>(partial_max_int<0, kHalf>(acc, r)) * scale[0],
+                                     exact_score<kBiased>(partial_max_int<kHalf, kNBlocksS>(acc, r)) * scale[1]));
       }
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
@@ -140,20 +151,23 @@ struct OnlineSoftmaxSm90 {
   }
 
   // exp_int8 turns p into probabilities times 2^bias (fp8 P·V: 448 fills e4m3's range), one
-  // FMA and one MUFU each: p · s[h] + (bias − base), with s = 1 after a masked max_int8 and
-  // the scales after an unmasked one; the row sums carry the same factor. Branch-free, so
-  // that independent work placed just before it (the kernel's fold of the previous tile's
-  // P·V) can fill the issue slots the exponential unit leaves idle (one MUFU per 8 cycles).
-  __device__ __forceinline__ void exp_int8(float (&p)[kNBlocksS][4], const float (&s)[2], float bias,
-                                           const float (&base)[2], const float (&alpha)[2]) {
+  // FMA and one MUFU each: p · s[h] + (bias − base − shift[h]), with s = 1 and shift = 0
+  // after a masked max_int8; after an unmasked one, s = the scales and shift = 0, or
+  // kIntBiasValue · s for biased scores (one subtraction per row and half, nothing per
+  // score). The row sums carry the same factor 2^bias. Branch-free, so that independent work
+  // placed just before it (the kernel's fold of the previous tile's P·V) can fill the issue
+  // slots the exponential unit leaves idle (one MUFU per 8 cycles).
+  __device__ __forceinline__ void exp_int8(float (&p)[kNBlocksS][4], const float (&s)[2], const float (&shift)[2],
+                                           float bias, const float (&base)[2], const float (&alpha)[2]) {
     constexpr int kHalf = kNBlocksS / 2;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
+      const float c[2] = {(bias - base[r]) - shift[0], (bias - base[r]) - shift[1]};
       float sum[kChains];  // from each chain's first pair: x + 0 is not folded away (-0 rules)
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
-        p[i][2 * r] = sm90::exp2_approx(fmaf(p[i][2 * r], s[i / kHalf], bias - base[r]));
-        p[i][2 * r + 1] = sm90::exp2_approx(fmaf(p[i][2 * r + 1], s[i / kHalf], bias - base[r]));
+        p[i][2 * r] = sm90::exp2_approx(fmaf(p[i][2 * r], s[i / kHalf], c[i / kHalf]));
+        p[i][2 * r + 1] = sm90::exp2_approx(fmaf(p[i][2 * r + 1], s[i / kHalf], c[i / kHalf]));
         const float pair = p[i][2 * r] + p[i][2 * r + 1];
         sum[i % kChains] = i < kChains ? pair : sum[i % kChains] + pair;
       }

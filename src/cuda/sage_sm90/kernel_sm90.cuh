@@ -78,12 +78,14 @@ struct Consumer {
     return sm90::smem_desc<128>(tile, Tr::kFp8 ? 16 : Tr::kVColBlockBytes, 1024);
   }
 
-  // S = Q·Kᵀ for this warpgroup's 64 rows as one wgmma group.
+  // S = Q·Kᵀ for this warpgroup's 64 rows as one wgmma group (Tr::kBiasedScores: added to
+  // the bias s holds).
   static __device__ __forceinline__ void issue_qk(int (&s)[kNBlocksS][4], uint64_t da0, uint64_t db0) {
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < Tr::kDp / 32; ++j) {
-      sm90::wgmma_s8_ss_m64n128(s, sm90::desc_advance(da0, 32 * j), sm90::desc_advance(db0, 32 * j), j > 0);
+      sm90::wgmma_s8_ss_m64n128(s, sm90::desc_advance(da0, 32 * j), sm90::desc_advance(db0, 32 * j),
+                                Tr::kBiasedScores || j > 0);
     }
     sm90::wgmma_commit();
   }
@@ -218,11 +220,33 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     scale[1] = q_scale * ks.y;
   };
 
-  // The factors exp_int8 applies after max_int8: a masked tile's scores are already scaled.
-  const auto exp_scales = [&](int n, const float (&scale)[2], float (&s)[2]) {
+  // The factors and shifts exp_int8 applies after max_int8: a masked tile's scores are
+  // already scaled and unbiased.
+  const auto exp_scales = [&](int n, const float (&scale)[2], float (&s)[2], float (&shift)[2]) {
     const bool masked = n >= first_masked_tile;
     s[0] = masked ? 1.0f : scale[0];
     s[1] = masked ? 1.0f : scale[1];
+    shift[0] = shift[1] = 0.0f;
+    if constexpr (Tr::kBiasedScores) {
+      shift[0] = masked ? 0.0f : Softmax::kIntBiasValue * scale[0];
+      shift[1] = masked ? 0.0f : Softmax::kIntBiasValue * scale[1];
+    }
+  };
+  // Tr::kBiasedScores: each tile's S accumulates onto the bias in biased_acc, which is reset as
+  // soon as the tile's scores are spent. The fence keeps the 64 moves there, among the
+  // exponentials: the compiler would otherwise see a constant and rebuild it just before the
+  // next Q·Kᵀ, on the loop's critical path. Otherwise each tile has a fresh accumulator (one
+  // carried across tiles would keep the previous S alive).
+  int biased_acc[kNBlocksS][4];
+  const auto reset_scores = [&] {
+    if constexpr (Tr::kBiasedScores) {
+#pragma unroll
+      for (int i = 0; i < kNBlocksS; ++i) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) biased_acc[i][e] = Softmax::kIntBias;
+      }
+      sm90::fence_registers(biased_acc);
+    }
   };
   // Retires P_{n-1}·V_{n-1}: after this, O_t (or O) and the P registers may be touched.
   const auto retire_pv = [&] {
@@ -239,8 +263,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const auto softmax_tile = [&](int (&acc)[kNBlocksS][4], int n, const float (&scale)[2], float (&sc)[kNBlocksS][4],
                                 bool first) {
     const bool masked = n >= first_masked_tile;
-    float es[2], base[2], alpha[2];
-    exp_scales(n, scale, es);
+    float es[2], shift[2], base[2], alpha[2];
+    exp_scales(n, scale, es, shift);
     const auto retire_and_fold = [&] {
       if (!first) {  // a constant where tile() inlines this
         retire_pv();
@@ -253,19 +277,19 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     };
     if constexpr (Tr::kFoldBeforeExps) {
       if (masked) {
-        softmax.template max_int8<true>(acc, scale, mask_of(n), sc, base, alpha);
+        softmax.template max_int8<true, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
       } else {
-        softmax.template max_int8<false>(acc, scale, mask_of(n), sc, base, alpha);
+        softmax.template max_int8<false, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
       }
       retire_and_fold();
-      softmax.exp_int8(sc, es, kBias, base, alpha);
+      softmax.exp_int8(sc, es, shift, kBias, base, alpha);
     } else {
       if (masked) {
-        softmax.template max_int8<true>(acc, scale, mask_of(n), sc, base, alpha);
-        softmax.exp_int8(sc, es, kBias, base, alpha);
+        softmax.template max_int8<true, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
+        softmax.exp_int8(sc, es, shift, kBias, base, alpha);
       } else {
-        softmax.template max_int8<false>(acc, scale, mask_of(n), sc, base, alpha);
-        softmax.exp_int8(sc, es, kBias, base, alpha);
+        softmax.template max_int8<false, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
+        softmax.exp_int8(sc, es, shift, kBias, base, alpha);
       }
       retire_and_fold();
     }
@@ -281,7 +305,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     constexpr bool kFirst = decltype(first)::value;
     const int s = n % Tr::kStages;
     const int prev = (n + Tr::kStages - 1) % Tr::kStages;
-    int acc[kNBlocksS][4];
+    int fresh_acc[kNBlocksS][4];
+    int(&acc)[kNBlocksS][4] = Tr::kBiasedScores ? biased_acc : fresh_acc;
     float scale[2], sc[kNBlocksS][4];
     scales_of(n, scale);  // before the waits, which hide the load's latency
     sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
@@ -297,10 +322,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     flash_sm90::release_buffer(sm.k_empty(s));
     softmax_tile(acc, n, scale, sc, kFirst);
     C::pack_p(sc, pa);
+    reset_scores();
     if constexpr (!kFirst) flash_sm90::release_buffer(sm.v_empty(prev));
   };
   const sm90::WarpgroupStagger<Tr::kStagger> stagger{wg};
   if (n_tiles > 0) {
+    reset_scores();
     turns.start();
     stagger.hold();
     sm90::mbar_wait(sm.q_full(), 0);
