@@ -67,13 +67,13 @@ struct TraitsSm90 : Tile {
   // A/B on an H200 (bench/NOTES.md v11, v11b): fp8 at D = 128 4-8 % faster, f16 at D = 64
   // 6 %; fp8 at D = 64 2-3 % slower (its maxima and exponentials share one block), so not there.
   static constexpr bool kStagger = !kPingPong && !(kFp8 && kDp == 64);
+  static_assert(!(kStagger && kPingPong), "turns already keep the consumers apart");
   // The INT8 Q·Kᵀ accumulates onto a bias so that the softmax converts no score to float
   // (flash_sm90::OnlineSoftmaxSm90::max_int8), at the cost of 64 moves per tile to reset the
-  // accumulator. Same-machine A/B on an H200 (bench/NOTES.md, session 5): fp8 at D = 64
-  // 2-6 % faster (its products are short, so the maxima weigh more); fp8 at D = 128 and f16
-  // 0-4 % slower (the moves land in the exponentials, which bound those loops).
+  // accumulator. Same-machine A/B on an H200 (bench/NOTES.md v15, v16): fp8 at D = 64 1-6 %
+  // faster (its products are short, so the maxima weigh more); fp8 at D = 128 and f16 0-4 %
+  // slower (the moves land in the exponentials, which bound those loops).
   static constexpr bool kBiasedScores = kFp8 && kDp == 64;
-  static_assert(!(kStagger && kPingPong), "turns already keep the consumers apart");
 
   // Byte offsets from the 1024-aligned shared-memory base (every tile stays 1024-aligned).
   static constexpr uint32_t kOffQ = 0;
