@@ -37,22 +37,21 @@ struct OnlineSoftmaxSm90 {
   float row_max[2] = {-INFINITY, -INFINITY};  // raw (unscaled) running max
   float row_sum[2] = {0.0f, 0.0f};            // per-thread partial sums, reduced in finalize()
 
-  // In max_int8 and exp_int8, row maxima and sums run as kChains independent chains, joined
-  // at the end: a single chain of 16 dependent fmax or add per row is latency the few warps of
-  // a consumer cannot hide. (fa's update keeps one chain: four measured ~14 % slower at D = 64
-  // on an H100, bench/NOTES.md.)
+  // In max_int8 and exp_int8, row maxima and sums run as independent chains (kChains, or two
+  // of three-input maxima), joined at the end: a single chain of 16 dependent fmax or add per
+  // row is latency the few warps of a consumer cannot hide. (fa's update keeps one chain: four
+  // measured ~14 % slower at D = 64 on an H100, bench/NOTES.md.)
   static constexpr int kChains = 4;  // the joins below are written for four
-  // The max of row r over blocks [kBegin, kEnd) of s, as independent chains joined at the end.
-  // Each chain starts from its first pair, not from -inf: fmaxf(x, -inf) is not folded away
-  // (NaN rules) and would cost an instruction per chain.
-  template <int kBegin = 0, int kEnd = kNBlocksS>
-  static __device__ __forceinline__ float partial_max(const float (&s)[kNBlocksS][4], int r) {
-    static_assert((kEnd - kBegin) % kChains == 0, "whole chains");
+  // The max of row r of s (a masked tile's scaled scores), as independent chains joined at the
+  // end. Each chain starts from its first pair, not from -inf: fmaxf(x, -inf) is not folded
+  // away (NaN rules) and would cost an instruction per chain.
+  static __device__ __forceinline__ float row_max_of(const float (&s)[kNBlocksS][4], int r) {
+    static_assert(kNBlocksS % kChains == 0, "whole chains");
     float m[kChains];
 #pragma unroll
-    for (int c = 0; c < kChains; ++c) m[c] = fmaxf(s[kBegin + c][2 * r], s[kBegin + c][2 * r + 1]);
+    for (int c = 0; c < kChains; ++c) m[c] = fmaxf(s[c][2 * r], s[c][2 * r + 1]);
 #pragma unroll
-    for (int i = kBegin + kChains; i < kEnd; ++i) {
+    for (int i = kChains; i < kNBlocksS; ++i) {
       m[i % kChains] = fmaxf(m[i % kChains], fmaxf(s[i][2 * r], s[i][2 * r + 1]));
     }
     return fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3]));
@@ -137,7 +136,7 @@ struct OnlineSoftmaxSm90 {
     for (int r = 0; r < 2; ++r) {
       float mx;
       if constexpr (kMasked) {
-        mx = fmaxf(row_max[r], partial_max(p, r));
+        mx = fmaxf(row_max[r], row_max_of(p, r));
       } else {
         mx = fmaxf(row_max[r], fmaxf(exact_score<kBiased>(partial_max_int<0, kHalf>(acc, r)) * scale[0],
                                      exact_score<kBiased>(partial_max_int<kHalf, kNBlocksS>(acc, r)) * scale[1]));
