@@ -1,15 +1,16 @@
 // The Hopper (sm_90a) sage_attn kernel: fa_sm90's structure on sage's packed operands
-// (quant/layout.h). One CTA per (128 query rows, head, batch), three warpgroups: warpgroup 0
-// gives up its registers and one of its threads streams Q once and K/V tiles through TMA;
-// warpgroups 1 and 2 each own 64 query rows and run
+// (quant/layout.h). One CTA per (Tr::kBlockM query rows, head, batch): warpgroup 0 gives up
+// its registers and one of its threads streams Q once and K/V tiles through TMA; the consumer
+// warpgroups (two, or three for fp8 P·V at D = 64: traits_sm90.h) each own 64 query rows and run
 //   S = Q·Kᵀ   INT8 wgmma (IGMMA), exact int32, scaled by q_scale · k_scale to log2 units;
 //   P          base-2 online softmax (fp8: P scaled by 448 to fill e4m3's range);
 //   O_t = P·V  fp8 (QGMMA, V^T K-major) or f16 (HGMMA, V N-major) wgmma into a fresh
 //              accumulator per tile, added to the fp32 O afterwards: the two-level
 //              accumulation of DESIGN.md.
-// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores; the two consumers
+// Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores; two consumers
 // either issue their products in turns (sm90::WarpgroupTurns) or start half a period apart
-// (sm90::WarpgroupStagger), as traits_sm90.h measured best per P·V precision and head dim.
+// (sm90::WarpgroupStagger), as traits_sm90.h measured best per P·V precision and head dim;
+// three run free.
 // FP8 tensor-core sums accumulate in a 22-bit float (13 mantissa bits), hence the fresh
 // accumulator per tile.
 #pragma once
@@ -188,7 +189,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int warp_row = wg * 64 + (threadIdx.x / 32 % 4) * 16 + threadIdx.x % 32 / 4;
   const int row = tc.m0 + warp_row;
   const int64_t bh_q = int64_t(tc.batch) * heads_q + head;
-  const float q_scale = p.q_scale[bh_q * (p.sq_pad / dattn::sage::kQBlock) + (tc.m0 + wg * 64) / dattn::sage::kQBlock];
+  // A warpgroup whose rows all lie past sq_pad (the last tile of 192-row CTAs) reads the last
+  // scale: its rows are zeros and never stored.
+  const int64_t q_blocks = p.sq_pad / dattn::sage::kQBlock;
+  const float q_scale =
+      p.q_scale[bh_q * q_blocks + min(static_cast<int64_t>((tc.m0 + wg * 64) / dattn::sage::kQBlock), q_blocks - 1)];
   const float* k_scale =
       p.k_scale + (int64_t(tc.batch) * heads_kv + tc.head_kv) * (p.sk_pad / dattn::sage::kKBlock);
   constexpr float kBias = Tr::kFp8 ? sage_mma::kLog2Fp8Max : 0.0f;

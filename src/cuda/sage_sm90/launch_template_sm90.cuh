@@ -18,7 +18,9 @@ void launch(const TensorMaps& tm, const sage_mma::Params& p, int64_t batch, int3
         using Tr = TraitsSm90<kDp, kFp8>;
         auto* kernel = sage_sm90_kernel<T, Tr, kCausal>;
         DATTN_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Tr::kSmemBytes));
-        const dim3 grid(static_cast<unsigned>(p.sq_pad / Tr::kBlockM), static_cast<unsigned>(p.heads_q),
+        // Query tiles may pass sq_pad (192 rows): TMA fills their rows with zeros, the
+        // kernel reads no q_scale past sq_pad and stores no row past seq_q.
+        const dim3 grid(static_cast<unsigned>((p.sq_pad + Tr::kBlockM - 1) / Tr::kBlockM), static_cast<unsigned>(p.heads_q),
                         static_cast<unsigned>(batch));
         kernel<<<grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(tm, p);
         DATTN_CUDA_CHECK_LAUNCH();

@@ -56,12 +56,12 @@ void sage_attn_sm90(const sage_mma::Params& k, const quant::PackedShape& s, int3
   const uint64_t sq = static_cast<uint64_t>(s.sq_pad), sk = static_cast<uint64_t>(s.sk_pad);
   const uint64_t hq = static_cast<uint64_t>(s.heads_q), hkv = static_cast<uint64_t>(s.heads_kv);
   const uint64_t b = static_cast<uint64_t>(s.batch);
-  constexpr uint32_t kRows = sage_sm90::Tile::kBlockM;
-  static_assert(sage_sm90::Tile::kBlockM == sage_sm90::Tile::kBlockN, "one box height for Q, K and V tiles");
+  constexpr uint32_t kRows = sage_sm90::Tile::kBlockN;  // K and V tiles
+  const uint32_t q_box = sage_sm90::block_m(s.dp, s.fp8_v);  // Q tiles: the kernel's rows per CTA
   // int8 rows of dp bytes are one swizzle span each.
   const CUtensorMapSwizzle qk_swizzle = dp == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B;
   sage_sm90::TensorMaps tm{};
-  std::string why = encode(&tm.q, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, k.q, {dp, sq, hq, b}, uint32_t(dp), kRows,
+  std::string why = encode(&tm.q, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, k.q, {dp, sq, hq, b}, uint32_t(dp), q_box,
                            qk_swizzle);
   if (why.empty()) {
     why = encode(&tm.k, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, k.k, {dp, sk, hkv, b}, uint32_t(dp), kRows, qk_swizzle);

@@ -10,33 +10,35 @@
 namespace dattn::cuda::sage_sm90 {
 
 struct Tile {
-  // Two consumer warpgroups of 64 query rows (one wgmma M each, and one q_scale block each)
-  // share every K/V tile; a third warpgroup drives TMA (fa_sm90's structure).
-  static constexpr int kBlockM = 128;
-  static constexpr int kConsumers = 2;
+  // Consumer warpgroups of 64 query rows each (one wgmma M, and one q_scale block each) share
+  // every K/V tile; one more warpgroup drives TMA (fa_sm90's structure). How many consumers
+  // is per kernel (TraitsSm90::kConsumers).
   // 128 keys per tile: S is one m64n128 accumulator (64 registers), P·V four k32 steps.
   // Two k_scale blocks per tile (kKBlock = 64).
   static constexpr int kBlockN = 128;
   static constexpr int kStages = 2;
-  static constexpr int kThreads = 128 * (kConsumers + 1);
   static constexpr int kProducerRegs = 24;
-  static constexpr int kConsumerRegs = 240;
 };
-static_assert(Tile::kBlockM == 64 * Tile::kConsumers, "each consumer owns 64 query rows");
 static_assert(Tile::kBlockN == 2 * dattn::sage::kKBlock, "two k_scale blocks per KV tile");
 static_assert(dattn::sage::kQBlock == 64, "one q_scale per consumer warpgroup");
 static_assert(Tile::kBlockN == 128, "V^T rows of one tile are one 128-byte swizzle span (issue_pv)");
-static_assert(Tile::kConsumers == 2, "sm90::WarpgroupTurns pairs exactly two consumers");
-static_assert(quant::PackConfig::kSeqPad % Tile::kBlockM == 0 && quant::PackConfig::kSeqPad % Tile::kBlockN == 0,
-              "packed rows cover whole tiles: no load needs a bound");
-static_assert(Tile::kProducerRegs * 128 + Tile::kConsumerRegs * 128 * Tile::kConsumers <= 65536,
-              "register file is 64K per SM");
+static_assert(quant::PackConfig::kSeqPad % Tile::kBlockN == 0, "packed keys cover whole tiles: no load needs a bound");
 
 template <int kDp_, bool kFp8_>
 struct TraitsSm90 : Tile {
   static constexpr int kDp = kDp_;
   static constexpr bool kFp8 = kFp8_;
   static_assert(kDp == 64 || kDp == 128, "packed head dims");
+  // fp8 P·V at D = 64: three consumer warpgroups (192 query rows per CTA), so each scheduler
+  // has three warps to hide the softmax's latencies (the loop is bound by each warp's
+  // dependency chain, bench/NOTES.md session 5); its registers (O, O_t and S: 32 + 32 + 64)
+  // fit 160 per thread (ptxas spills 7, causal 19). Same-machine A/B on an H200 (bench/NOTES.md
+  // session 6): SD3.5 and CogVideoX fp8 +9 %. Elsewhere two: O_t or P·V's f16 operands need 240.
+  static constexpr int kConsumers = kFp8 && kDp == 64 ? 3 : 2;
+  static constexpr int kBlockM = 64 * kConsumers;
+  static constexpr int kThreads = 128 * (kConsumers + 1);
+  static constexpr int kConsumerRegs = kConsumers == 3 ? 160 : 240;
+  static_assert(kProducerRegs * 128 + kConsumerRegs * 128 * kConsumers <= 65536, "register file is 64K per SM");
   // Q and K are int8 rows of kDp bytes: one swizzle span per row (128- or 64-byte swizzle),
   // so a tile is one TMA box and the k32 steps of wgmma advance 32 bytes along the row.
   static constexpr int kQKSwizzle = kDp;
@@ -68,6 +70,7 @@ struct TraitsSm90 : Tile {
   // 6 %; fp8 at D = 64 2-3 % slower (its maxima and exponentials share one block), so not there.
   static constexpr bool kStagger = !kPingPong && !(kFp8 && kDp == 64);
   static_assert(!(kStagger && kPingPong), "turns already keep the consumers apart");
+  static_assert(kConsumers == 2 || !(kStagger || kPingPong), "turns and the stagger pair exactly two consumers");
   // The INT8 Q·Kᵀ accumulates onto a bias so that the softmax converts no score to float
   // (flash_sm90::OnlineSoftmaxSm90::max_int8), at the cost of 64 moves per tile to reset the
   // accumulator. Same-machine A/B on an H200 (bench/NOTES.md v15, v16): fp8 at D = 64 1-6 %
@@ -86,5 +89,12 @@ struct TraitsSm90 : Tile {
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
   static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
 };
+
+// The query rows per CTA of the kernel for a padded head dim and P·V precision (the host's Q
+// tensor map boxes that many rows).
+constexpr int block_m(int dp, bool fp8) {
+  if (dp == 64) return fp8 ? TraitsSm90<64, true>::kBlockM : TraitsSm90<64, false>::kBlockM;
+  return fp8 ? TraitsSm90<128, true>::kBlockM : TraitsSm90<128, false>::kBlockM;
+}
 
 }  // namespace dattn::cuda::sage_sm90
