@@ -93,20 +93,20 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
 
 // The three TMA descriptors; a view the driver refuses is a reason too.
 std::string encode_maps(const dattn_problem& p, flash_sm90::TensorMaps* maps) {
-  constexpr int kRows = 128;  // TMA box rows: block_m and block_n of every tile size
-  static_assert(KernelTraitsSm90<128, __half>::kBlockM == kRows && KernelTraitsSm90<128, __half>::kBlockN == kRows &&
-                KernelTraitsSm90<64, __half>::kBlockM == kRows && KernelTraitsSm90<64, __half>::kBlockN == kRows);
+  // TMA box rows: Q tiles are block_m rows, K and V tiles block_n.
+  const flash_sm90::TileSizeSm90 tile = flash_sm90::tile_size_sm90(static_cast<int>(p.head_dim));
   const struct {
     const dattn_view& view;
     CUtensorMap* map;
     int64_t heads, seq;
+    int rows;
     const char* name;
-  } operands[] = {{p.q, &maps->q, p.heads_q, p.seq_q, "q"},
-                  {p.k, &maps->k, p.heads_kv, p.seq_kv, "k"},
-                  {p.v, &maps->v, p.heads_kv, p.seq_kv, "v"}};
+  } operands[] = {{p.q, &maps->q, p.heads_q, p.seq_q, tile.block_m, "q"},
+                  {p.k, &maps->k, p.heads_kv, p.seq_kv, tile.block_n, "k"},
+                  {p.v, &maps->v, p.heads_kv, p.seq_kv, tile.block_n, "v"}};
   for (const auto& op : operands) {
     const std::string why = flash_sm90::encode_tensor_map(op.map, op.view, p.dtype, p.batch, op.heads, op.seq,
-                                                       p.head_dim, kRows);
+                                                       p.head_dim, op.rows);
     if (!why.empty()) return std::string(op.name) + ": " + why;
   }
   return {};

@@ -1,8 +1,9 @@
-// The fa forward kernel for sm_90a: one CTA per (128-row query tile, head, batch), three
-// warpgroups. Warpgroup 0 gives up its registers and one of its threads drives TMA; warpgroups
-// 1 and 2 each own 64 query rows and run wgmma + the online softmax. The two consumers share
-// every K/V tile; each overlaps its own softmax with its wgmma (see the consumer loop), and
-// they also fill each other's gaps on the tensor cores.
+// The fa forward kernel for sm_90a: one CTA per (block_m-row query tile, head, batch).
+// Warpgroup 0 gives up its registers and one of its threads drives TMA; the consumer
+// warpgroups (tile_size_sm90.h: two at D = 128, three at D = 64) each own 64 query rows and run
+// wgmma + the online softmax. The consumers share every K/V tile and fill each other's gaps on
+// the tensor cores; at D = 128 each also overlaps its own softmax with its wgmma (see the
+// consumer loop).
 #pragma once
 
 #include <cstdint>

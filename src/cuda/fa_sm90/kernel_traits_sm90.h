@@ -20,7 +20,7 @@ struct KernelTraitsSm90 {
   static constexpr int kStages = kTile.stages;
   static_assert(kBlockM == 64 * kConsumers, "each consumer warpgroup owns 64 query rows");
   static_assert(kBlockN == 128, "S is computed by m64n128 wgmma");
-  static_assert(kConsumers == 2, "sm90::WarpgroupTurns pairs exactly two consumers");
+  static_assert(kConsumers == 2 || !kTile.overlap_softmax, "sm90::WarpgroupTurns pairs exactly two consumers");
   static constexpr int kThreads = 128 * (kConsumers + 1);  // warpgroup 0 produces
 
   // A 128-byte swizzle atom row holds 64 16-bit elements: tiles are stored as head_dim / 64
@@ -46,7 +46,7 @@ struct KernelTraitsSm90 {
 
   // Producer warpgroup keeps few registers; consumers take the rest (setmaxnreg).
   static constexpr int kProducerRegs = 24;
-  static constexpr int kConsumerRegs = 240;
+  static constexpr int kConsumerRegs = kConsumers == 2 ? 240 : 160;
   static_assert(kProducerRegs * 128 + kConsumerRegs * 128 * kConsumers <= 65536,
                 "register file is 64K per SM");
 };

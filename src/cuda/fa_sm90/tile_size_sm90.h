@@ -20,10 +20,13 @@ constexpr TileSizeSm90 tile_size_sm90(int head_dim) {
   //   the 227 KB a CTA may use, so 1 CTA/SM; two stages let TMA fetch tile n+1 during tile n.
   //   Overlap: measured +6-11 % on an H100 (bench/NOTES.md, v2).
   if (head_dim == 128) return {128, 128, 2, 2, true};
-  // D=64: same shape; 80 KB of shared memory. block_n stays 128 so each Q·Kᵀ wgmma is wide
-  //   (n128) and the softmax overhead per FLOP does not double. No overlap: it measured 10 %
+  // D=64: three consumers (192 query rows, as FA3 does): S (64) + O (32) + P (32) fit the 160
+  //   registers each of three consumers gets, and a third warp per scheduler hides more of the
+  //   softmax's latencies: same-machine A/B on an H200 against two consumers (bench/NOTES.md
+  //   session 6) SD3.5 1.002 -> 0.764 ms, CogVideoX 8.83 -> 7.31 ms. block_n stays 128 so each Q·Kᵀ wgmma is wide (n128) and the softmax
+  //   overhead per FLOP does not double. 88 KB of shared memory. No overlap: it measured 10 %
   //   slower at D=64 on an H100 (bench/NOTES.md, v2).
-  if (head_dim == 64) return {128, 128, 2, 2, false};
+  if (head_dim == 64) return {192, 128, 3, 2, false};
   return {0, 0, 0, 0, false};
 }
 

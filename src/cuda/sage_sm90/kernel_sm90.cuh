@@ -1,7 +1,7 @@
 // The Hopper (sm_90a) sage_attn kernel: fa_sm90's structure on sage's packed operands
 // (quant/layout.h). One CTA per (Tr::kBlockM query rows, head, batch): warpgroup 0 gives up
 // its registers and one of its threads streams Q once and K/V tiles through TMA; the consumer
-// warpgroups (two, or three for fp8 P·V at D = 64: traits_sm90.h) each own 64 query rows and run
+// warpgroups (two, or three at D = 64: traits_sm90.h) each own 64 query rows and run
 //   S = Q·Kᵀ   INT8 wgmma (IGMMA), exact int32, scaled by q_scale · k_scale to log2 units;
 //   P          base-2 online softmax (fp8: P scaled by 448 to fill e4m3's range);
 //   O_t = P·V  fp8 (QGMMA, V^T K-major) or f16 (HGMMA, V N-major) wgmma into a fresh

@@ -29,12 +29,13 @@ struct TraitsSm90 : Tile {
   static constexpr int kDp = kDp_;
   static constexpr bool kFp8 = kFp8_;
   static_assert(kDp == 64 || kDp == 128, "packed head dims");
-  // fp8 P·V at D = 64: three consumer warpgroups (192 query rows per CTA), so each scheduler
-  // has three warps to hide the softmax's latencies (the loop is bound by each warp's
-  // dependency chain, bench/NOTES.md session 5); its registers (O, O_t and S: 32 + 32 + 64)
-  // fit 160 per thread (ptxas spills 7, causal 19). Same-machine A/B on an H200 (bench/NOTES.md
-  // session 6): SD3.5 and CogVideoX fp8 +9 %. Elsewhere two: O_t or P·V's f16 operands need 240.
-  static constexpr int kConsumers = kFp8 && kDp == 64 ? 3 : 2;
+  // D = 64: three consumer warpgroups (192 query rows per CTA), so each scheduler has three
+  // warps to hide the softmax's latencies (the loop is bound by each warp's dependency chain,
+  // bench/NOTES.md session 5); fp8's registers (O, O_t and S: 32 + 32 + 64) and f16's (O, S, P:
+  // 32 + 64 + 32) fit 160 per thread (ptxas spills 7 for fp8, 19 causal; f16 none, 2 causal).
+  // Same-machine A/B on an H200 (bench/NOTES.md session 6): fp8 +9 %, f16 +10-11 % (SD3.5,
+  // CogVideoX). At D = 128 two: O_t or P·V's f16 operands need 240.
+  static constexpr int kConsumers = kDp == 64 ? 3 : 2;
   static constexpr int kBlockM = 64 * kConsumers;
   static constexpr int kThreads = 128 * (kConsumers + 1);
   static constexpr int kConsumerRegs = kConsumers == 3 ? 160 : 240;
@@ -65,10 +66,10 @@ struct TraitsSm90 : Tile {
   // Measured at D = 128: +7-16 % end to end (bench/NOTES.md, v6); at D = 64 the fold is half
   // as long and splitting the softmax costs more than it gains (CogVideoX -13 %).
   static constexpr bool kFoldBeforeExps = kTwoLevel && kDp == 128;
-  // Consumers without turns start half a period apart (sm90::WarpgroupStagger). Same-machine
-  // A/B on an H200 (bench/NOTES.md v11, v11b): fp8 at D = 128 4-8 % faster, f16 at D = 64
-  // 6 %; fp8 at D = 64 2-3 % slower (its maxima and exponentials share one block), so not there.
-  static constexpr bool kStagger = !kPingPong && !(kFp8 && kDp == 64);
+  // Two consumers without turns start half a period apart (sm90::WarpgroupStagger). Same-machine
+  // A/B on an H200 (bench/NOTES.md v11): fp8 at D = 128 4-8 % faster. (At D = 64, where three
+  // consumers now run free, it was worth 6 % to f16 with two and cost fp8 2-3 %.)
+  static constexpr bool kStagger = !kPingPong && kDp == 128;
   static_assert(!(kStagger && kPingPong), "turns already keep the consumers apart");
   static_assert(kConsumers == 2 || !(kStagger || kPingPong), "turns and the stagger pair exactly two consumers");
   // The INT8 Q·Kᵀ accumulates onto a bias so that the softmax converts no score to float
