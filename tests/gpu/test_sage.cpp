@@ -29,8 +29,7 @@ struct Bounds {
 Bounds design_bounds(SagePV pv) {
   return pv == SagePV::fp8 ? Bounds{0.9992, 0.04} : Bounds{0.9996, 0.025};
 }
-// LSE is computed from fp32 P; what remains is the INT8 Q·K error of the dominant scores, a
-// max over every row. Measured on an H100: up to 0.027 nat on Gaussian inputs and 0.07 on
+// LSE's error is mostly the INT8 Q·K error of the dominant scores, a max over every row. Measured on an H100: up to 0.027 nat on Gaussian inputs and 0.07 on
 // K-bias ones (Q × 2 doubles Q's INT8 step), with the CPU sage_attn within 3e-5 of the GPU,
 // so this is the algorithm's error; the bound leaves 2x room over the worst seen.
 constexpr double kLseVsReference = 0.15;
@@ -47,6 +46,13 @@ constexpr double kLseVsCpu = 1e-3;
 // (at most 8 tiles of keys) a tile with a wrong P·V moves rel L1 by >= 0.1; with far more
 // tiles one wrong tile could hide under this bound, which the fp64 bounds then have to catch.
 constexpr double kRelL1VsCpuWgmmaFp8 = 2e-2;
+// The Hopper kernel's fp8 row sums at D > 64 come from the tensor cores (traits_sm90.h
+// kSumsByMma): the sums of the e4m3-rounded P that the product used, added in FP8 wgmma's
+// 22-bit accumulator, where the CPU adds the unrounded P in fp32. Measured on an H200
+// (session 6): LSE vs the CPU 2.6e-3..1.6e-2 nat, while LSE vs fp64 stays far inside
+// kLseVsReference (its INT8 Q·K part is larger) and the output's fp64 metrics did not move.
+// 2x headroom over the worst seen.
+constexpr double kLseVsCpuWgmmaFp8 = 3e-2;
 
 class Sage : public ::testing::Test {
  public:
@@ -95,7 +101,8 @@ void check_case(const SageCase& c, bool wgmma) {
   double lse_vs_cpu = 0;
   if (c.lse) {
     lse_vs_cpu = check::lse_max_abs_error(gpu_lse, prob.lse());
-    EXPECT_LE(lse_vs_cpu, kLseVsCpu);
+    const bool sums_by_mma = wgmma && c.pv == SagePV::fp8 && c.head_dim > 64;  // padded to 128
+    EXPECT_LE(lse_vs_cpu, sums_by_mma ? kLseVsCpuWgmmaFp8 : kLseVsCpu);
   }
   // The measured numbers, for the record of a run on the device.
   std::printf("  %-62s ref: cos %.6f rel_l1 %.5f lse %.2e | cpu: rel_l1 %.2e max %.2e lse %.2e\n",

@@ -31,6 +31,7 @@ struct KernelTraitsSm90 {
   static constexpr uint32_t kQBytes = kBlockM * kHeadDim * 2;
   static constexpr uint32_t kKVBytes = kBlockN * kHeadDim * 2;  // one K or V tile
   static constexpr uint32_t kKTileBytes = kKVBytes, kVTileBytes = kKVBytes;
+  static constexpr uint32_t kVStageBytes = kVTileBytes;  // V buffers' stride (sage's may exceed the tile)
   static constexpr uint32_t kQColBlockBytes = kBlockM * kRowBytes;
   static constexpr uint32_t kKVColBlockBytes = kBlockN * kRowBytes;
 
@@ -38,7 +39,7 @@ struct KernelTraitsSm90 {
   static constexpr uint32_t kOffQ = 0;
   static constexpr uint32_t kOffK = kOffQ + kQBytes;
   static constexpr uint32_t kOffV = kOffK + kStages * kKVBytes;
-  static constexpr uint32_t kOffBarriers = kOffV + kStages * kKVBytes;
+  static constexpr uint32_t kOffBarriers = kOffV + kStages * kVStageBytes;
   // q_full, then per stage k_full, v_full, k_empty, v_empty.
   static constexpr int kBarriers = 1 + 4 * kStages;
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.

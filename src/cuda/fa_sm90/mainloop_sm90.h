@@ -21,7 +21,7 @@ struct SmemSm90 {
 
   __device__ __forceinline__ uint32_t q() const { return base + Traits::kOffQ; }
   __device__ __forceinline__ uint32_t k(int stage) const { return base + Traits::kOffK + stage * Traits::kKTileBytes; }
-  __device__ __forceinline__ uint32_t v(int stage) const { return base + Traits::kOffV + stage * Traits::kVTileBytes; }
+  __device__ __forceinline__ uint32_t v(int stage) const { return base + Traits::kOffV + stage * Traits::kVStageBytes; }
   __device__ __forceinline__ uint32_t bar(int i) const { return base + Traits::kOffBarriers + 8 * i; }
   __device__ __forceinline__ uint32_t q_full() const { return bar(0); }
   __device__ __forceinline__ uint32_t k_full(int s) const { return bar(1 + 4 * s); }

@@ -30,6 +30,15 @@ __device__ __forceinline__ int warpgroup_index() {
   return __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x / 128), 0);
 }
 
+// A plain shared-memory store, and the fence after which the async proxy (wgmma, TMA) sees
+// such stores.
+__device__ __forceinline__ void st_shared_u32(uint32_t addr, uint32_t value) {
+  DATTN_SM90_ASM("st.shared.u32 [%0], %1;\n" ::"r"(addr), "r"(value) : "memory");
+}
+__device__ __forceinline__ void fence_proxy_async_smem() {
+  DATTN_SM90_ASM("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
+
 // ---- mbarrier -------------------------------------------------------------------------
 
 __device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t arrivals) {

@@ -153,9 +153,11 @@ struct OnlineSoftmaxSm90 {
   // FMA and one MUFU each: p · s[h] + (bias − base − shift[h]), with s = 1 and shift = 0
   // after a masked max_int8; after an unmasked one, s = the scales and shift = 0, or
   // kIntBiasValue · s for biased scores (one subtraction per row and half, nothing per
-  // score). The row sums carry the same factor 2^bias. Branch-free, so that independent work
-  // placed just before it (the kernel's fold of the previous tile's P·V) can fill the issue
-  // slots the exponential unit leaves idle (one MUFU per 8 cycles).
+  // score). The row sums carry the same factor 2^bias; kSums = false leaves them to the
+  // caller (sage's P·V computes them on the tensor cores). Branch-free, so that independent
+  // work placed just before it (the kernel's fold of the previous tile's P·V) can fill the
+  // issue slots the exponential unit leaves idle (one MUFU per 8 cycles).
+  template <bool kSums = true>
   __device__ __forceinline__ void exp_int8(float (&p)[kNBlocksS][4], const float (&s)[2], const float (&shift)[2],
                                            float bias, const float (&base)[2], const float (&alpha)[2]) {
     constexpr int kHalf = kNBlocksS / 2;
@@ -167,18 +169,21 @@ struct OnlineSoftmaxSm90 {
       for (int i = 0; i < kNBlocksS; ++i) {
         p[i][2 * r] = sm90::exp2_approx(fmaf(p[i][2 * r], s[i / kHalf], c[i / kHalf]));
         p[i][2 * r + 1] = sm90::exp2_approx(fmaf(p[i][2 * r + 1], s[i / kHalf], c[i / kHalf]));
-        const float pair = p[i][2 * r] + p[i][2 * r + 1];
-        sum[i % kChains] = i < kChains ? pair : sum[i % kChains] + pair;
+        if constexpr (kSums) {
+          const float pair = p[i][2 * r] + p[i][2 * r + 1];
+          sum[i % kChains] = i < kChains ? pair : sum[i % kChains] + pair;
+        }
       }
-      row_sum[r] = row_sum[r] * alpha[r] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
+      if constexpr (kSums) row_sum[r] = row_sum[r] * alpha[r] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
     }
   }
 
   // Once the running max settles, most tiles leave it in place for a whole warp: no work.
-  __device__ __forceinline__ static void rescale(float (&o)[kNBlocksO][4], const float (&alpha)[2]) {
+  template <int kBlocks = kNBlocksO>
+  __device__ __forceinline__ static void rescale(float (&o)[kBlocks][4], const float (&alpha)[2]) {
     if (__all_sync(0xffffffffu, alpha[0] == 1.0f && alpha[1] == 1.0f)) return;
 #pragma unroll
-    for (int i = 0; i < kNBlocksO; ++i) {
+    for (int i = 0; i < kBlocks; ++i) {
       o[i][0] *= alpha[0];
       o[i][1] *= alpha[0];
       o[i][2] *= alpha[1];

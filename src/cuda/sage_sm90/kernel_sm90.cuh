@@ -92,24 +92,30 @@ struct Consumer {
   }
 
   // P·V as one wgmma group: fp8 (two-level) acc = P·V, a fresh O_t; f16 acc = O += P·V.
-  static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], uint32_t (&p)[kPSteps][4],
-                                                  uint64_t db0) {
+  // Tr::kSumsByMma: sums = P's row sums (each of its 8 columns), beside acc.
+  static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], float (&sums)[1][4],
+                                                  uint32_t (&p)[kPSteps][4], uint64_t db0) {
     static_assert(Tr::kFp8 == Tr::kTwoLevel, "fp8 P·V is the two-level one");
     sm90::fence_registers(acc);
+    if constexpr (Tr::kSumsByMma) sm90::fence_registers(sums);
     sm90::fence_registers(p);  // P's conversions all land before the wgmma fence
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < kPSteps; ++j) {
       if constexpr (Tr::kFp8) {
         const uint64_t db = sm90::desc_advance(db0, 32 * j);
-        if constexpr (Tr::kDp == 128) {
+        if constexpr (Tr::kSumsByMma) {
+          sm90::wgmma_e4m3_rs_m64n136(acc, sums, p[j], db, j > 0);
+        } else if constexpr (Tr::kDp == 128) {
           sm90::wgmma_e4m3_rs_m64n128(acc, p[j], db, j > 0);
         } else {
           sm90::wgmma_e4m3_rs_m64n64(acc, p[j], db, j > 0);
         }
       } else {
         const uint64_t db = sm90::desc_advance(db0, j * 16 * 128);
-        if constexpr (Tr::kDp == 128) {
+        if constexpr (Tr::kSumsByMma) {
+          sm90::wgmma_rs_m64n136<__half>(acc, sums, p[j], db, true);
+        } else if constexpr (Tr::kDp == 128) {
           sm90::wgmma_rs_m64n128<__half>(acc, p[j], db, true);
         } else {
           sm90::wgmma_rs_m64n64<__half>(acc, p[j], db, true);
@@ -142,13 +148,20 @@ struct Consumer {
   // Two-level: O holds tiles < n-1 at row max m_{n-2}, O_t tile n-1 at m_{n-1}, and
   // alpha = exp2(m_{n-2} - m_{n-1}) (tile n-1's factor): O = O · alpha + O_t, at m_{n-1}.
   // One FMA per element and no branch, so it can sit among the next tile's exponentials.
-  static __device__ __forceinline__ void fold_tile(float (&o)[kNBlocksO][4], const float (&ot)[kNBlocksO][4],
+  template <int kBlocks>
+  static __device__ __forceinline__ void fold_tile(float (&o)[kBlocks][4], const float (&ot)[kBlocks][4],
                                                    const float (&alpha)[2]) {
 #pragma unroll
-    for (int i = 0; i < kNBlocksO; ++i) {
+    for (int i = 0; i < kBlocks; ++i) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) o[i][e] = fmaf(o[i][e], alpha[e / 2], ot[i][e]);
     }
+  }
+  // Two-level O and, with Tr::kSumsByMma, the row sums folded alike.
+  static __device__ __forceinline__ void fold(float (&o)[kNBlocksO][4], const float (&ot)[kNBlocksO][4],
+                                              float (&osum)[1][4], const float (&otsum)[1][4], const float (&alpha)[2]) {
+    fold_tile(o, ot, alpha);
+    if constexpr (Tr::kSumsByMma) fold_tile(osum, otsum, alpha);
   }
 };
 
@@ -177,6 +190,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
 
   const int warpgroup = sm90::warpgroup_index();
   if (threadIdx.x == 0) sm.init_barriers();
+  if constexpr (Tr::kSumsByMma) {  // the ones after each V buffer
+    for (int i = threadIdx.x; i < Tr::kStages * Tr::kVSumBytes / 4; i += Tr::kThreads) {
+      const int stage = i / (Tr::kVSumBytes / 4);
+      sm90::st_shared_u32(sm.v(stage) + Tr::kVTileBytes + 4 * (i % (Tr::kVSumBytes / 4)), Tr::kVSumWord);
+    }
+    sm90::fence_proxy_async_smem();
+  }
   __syncthreads();
 
   if (warpgroup == 0) {
@@ -199,18 +219,21 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   constexpr float kBias = Tr::kFp8 ? sage_mma::kLog2Fp8Max : 0.0f;
 
   float o[kNBlocksO][4], ot[kNBlocksO][4];  // ot: P·V of one tile (two-level only)
+  float osum[1][4], otsum[1][4];            // the row sums beside o and ot (Tr::kSumsByMma only)
 #pragma unroll
   for (int i = 0; i < kNBlocksO; ++i) {
 #pragma unroll
     for (int e = 0; e < 4; ++e) o[i][e] = ot[i][e] = 0.0f;
   }
+#pragma unroll
+  for (int e = 0; e < 4; ++e) osum[0][e] = otsum[0][e] = 0.0f;
   Softmax softmax;
   uint32_t pa[C::kPSteps][4];
   float alpha_prev[2];  // the factor of the tile whose P·V is in flight (two-level fold)
   const uint64_t q_desc = C::qk_desc(sm.q() + wg * 64 * Tr::kDp);
   const uint64_t k_desc0 = C::qk_desc(sm.k(0)), v_desc0 = C::v_desc(sm.v(0));
   const auto k_desc = [&](int stage) { return sm90::desc_advance(k_desc0, stage * Tr::kKTileBytes); };
-  const auto v_desc = [&](int stage) { return sm90::desc_advance(v_desc0, stage * Tr::kVTileBytes); };
+  const auto v_desc = [&](int stage) { return sm90::desc_advance(v_desc0, stage * Tr::kVStageBytes); };
 
   // The mask functor max_int8 takes for tile n.
   const auto mask_of = [&](int n) {
@@ -257,6 +280,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const auto retire_pv = [&] {
     sm90::wgmma_wait<0>();
     sm90::fence_registers(Tr::kTwoLevel ? ot : o);
+    if constexpr (Tr::kSumsByMma) sm90::fence_registers(Tr::kTwoLevel ? otsum : osum);
     sm90::fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
   };
   // Scores of tile n to probabilities (in sc), and (after the first tile) the previous tile's
@@ -274,9 +298,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       if (!first) {  // a constant where tile() inlines this
         retire_pv();
         if constexpr (Tr::kTwoLevel) {
-          C::fold_tile(o, ot, alpha_prev);
+          C::fold(o, ot, osum, otsum, alpha_prev);
         } else {
           Softmax::rescale(o, alpha);  // O (tiles <= n-1, at m_{n-1}) to m_n
+          if constexpr (Tr::kSumsByMma) Softmax::rescale(osum, alpha);
         }
       }
     };
@@ -287,14 +312,14 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         softmax.template max_int8<false, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
       }
       retire_and_fold();
-      softmax.exp_int8(sc, es, shift, kBias, base, alpha);
+      softmax.template exp_int8<!Tr::kSumsByMma>(sc, es, shift, kBias, base, alpha);
     } else {
       if (masked) {
         softmax.template max_int8<true, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
-        softmax.exp_int8(sc, es, shift, kBias, base, alpha);
+        softmax.template exp_int8<!Tr::kSumsByMma>(sc, es, shift, kBias, base, alpha);
       } else {
         softmax.template max_int8<false, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
-        softmax.exp_int8(sc, es, shift, kBias, base, alpha);
+        softmax.template exp_int8<!Tr::kSumsByMma>(sc, es, shift, kBias, base, alpha);
       }
       retire_and_fold();
     }
@@ -319,7 +344,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     C::issue_qk(acc, q_desc, k_desc(s));
     if constexpr (!kFirst) {
       sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
-      C::issue_pv(Tr::kTwoLevel ? ot : o, pa, v_desc(prev));
+      C::issue_pv(Tr::kTwoLevel ? ot : o, Tr::kTwoLevel ? otsum : osum, pa, v_desc(prev));
     }
     turns.pass_turn(n == n_tiles - 1);
     sm90::wgmma_wait<kFirst ? 0 : 1>();  // S_n is ready; P_{n-1}·V_{n-1} may still run
@@ -341,12 +366,16 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     for (int n = 1; n < n_tiles; ++n) tile(n, std::false_type{});
     const int last = (n_tiles - 1) % Tr::kStages;
     sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Tr::kStages) & 1);
-    C::issue_pv(Tr::kTwoLevel ? ot : o, pa, v_desc(last));
+    C::issue_pv(Tr::kTwoLevel ? ot : o, Tr::kTwoLevel ? otsum : osum, pa, v_desc(last));
     retire_pv();
     flash_sm90::release_buffer(sm.v_empty(last));
-    if constexpr (Tr::kTwoLevel) C::fold_tile(o, ot, alpha_prev);  // O at the final max
+    if constexpr (Tr::kTwoLevel) C::fold(o, ot, osum, otsum, alpha_prev);  // O at the final max
   }
-  sage_mma::store_output<T, Tr::kDp, Tr::kFp8>(p, o, softmax.row_max, softmax.row_sum, tc.batch, head, row);
+  // store_output adds the quad's four partial sums; the tensor cores gave every lane the whole
+  // sum, so each passes a quarter (exact: a power of two, and four equal addends).
+  const float row_sum[2] = {Tr::kSumsByMma ? 0.25f * osum[0][0] : softmax.row_sum[0],
+                            Tr::kSumsByMma ? 0.25f * osum[0][2] : softmax.row_sum[1]};
+  sage_mma::store_output<T, Tr::kDp, Tr::kFp8>(p, o, softmax.row_max, row_sum, tc.batch, head, row);
 #endif
 }
 

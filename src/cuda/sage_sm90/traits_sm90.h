@@ -78,13 +78,24 @@ struct TraitsSm90 : Tile {
   // faster (its products are short, so the maxima weigh more); fp8 at D = 128 and f16 0-4 %
   // slower (the moves land in the exponentials, which bound those loops).
   static constexpr bool kBiasedScores = kFp8 && kDp == 64;
+  // D = 128: the row sums of P come from the tensor cores, not from 64 adds per thread and
+  // tile among the exponentials. Each V stage buffer is followed by ones (written once per
+  // CTA; TMA never touches them) and P·V is m64n136: its last 8 columns are the sums of the P
+  // that the product used (fp8 or f16), folded and rescaled exactly as O is. fp8's V^T takes 8
+  // rows of e4m3 ones; f16's N-major V a whole [128 keys][64] column block of f16 ones (its
+  // 128-byte swizzle spreads the 8 columns over every 16-byte chunk of the block).
+  static constexpr bool kSumsByMma = kDp == 128;
+  static constexpr uint32_t kVSumBytes = !kSumsByMma ? 0 : kFp8 ? 8 * kBlockN : kVColBlockBytes;
+  static constexpr uint32_t kVSumWord = kFp8 ? 0x38383838u : 0x3C003C00u;  // 1.0 in e4m3 / f16
+  static constexpr uint32_t kVStageBytes = kVTileBytes + kVSumBytes;
 
   // Byte offsets from the 1024-aligned shared-memory base (every tile stays 1024-aligned).
   static constexpr uint32_t kOffQ = 0;
   static constexpr uint32_t kOffK = kOffQ + kQBytes;
   static constexpr uint32_t kOffV = kOffK + kStages * kKTileBytes;
-  static constexpr uint32_t kOffBarriers = kOffV + kStages * kVTileBytes;
-  static_assert(kOffK % 1024 == 0 && kOffV % 1024 == 0 && kOffBarriers % 8 == 0, "tile alignment");
+  static constexpr uint32_t kOffBarriers = kOffV + kStages * kVStageBytes;
+  static_assert(kOffK % 1024 == 0 && kOffV % 1024 == 0 && kVStageBytes % 1024 == 0 && kOffBarriers % 8 == 0,
+                "tile alignment");
   // q_full, then per stage k_full, v_full, k_empty, v_empty (fa_sm90's SmemSm90 order).
   static constexpr int kBarriers = 1 + 4 * kStages;
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
