@@ -100,7 +100,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
       // and O += P_{n-1}·V_{n-1} are in flight together, and the softmax of S_n runs while the
       // tensor cores finish P_{n-1}·V_{n-1}. O is rescaled only after that product retired.
       // The two warpgroups issue in turns, so one's softmax overlaps the other's products.
-      const sm90::WarpgroupTurns<> turns{wg};
+      const sm90::WarpgroupTurns turns{wg};
       turns.start();
       {
         float sc[kNBlocksS][4];

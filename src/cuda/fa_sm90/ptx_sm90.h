@@ -152,21 +152,20 @@ __device__ __forceinline__ uint64_t smem_desc_sw128(uint32_t addr, uint32_t lead
 // goes first) and skips its arrival after its last turn, so every arrival is consumed. Both
 // warpgroups MUST take the same number of turns (a per-warpgroup tile count, e.g. for a
 // causal mask, would deadlock), and barriers kFirst and kFirst + 1 are reserved for this.
-// kEnabled = false: no barriers (for a kernel whose softmax is much longer than its products,
-// strict turns only make each warpgroup wait for the other's softmax).
-template <bool kEnabled = true>
+// (sage_sm90 staggers its consumers instead: with a softmax much longer than its products,
+// strict turns only make each warpgroup wait for the other's softmax.)
 struct WarpgroupTurns {
   static constexpr int kFirst = 1;  // barrier 0 is __syncthreads
   int wg;                           // 0 or 1: which consumer warpgroup this thread is in
 
   __device__ __forceinline__ void start() const {
-    if (kEnabled && wg == 1) DATTN_SM90_ASM("bar.arrive %0, 256;\n" ::"r"(kFirst) : "memory");
+    if (wg == 1) DATTN_SM90_ASM("bar.arrive %0, 256;\n" ::"r"(kFirst) : "memory");
   }
   __device__ __forceinline__ void wait_turn() const {
-    if (kEnabled) DATTN_SM90_ASM("bar.sync %0, 256;\n" ::"r"(kFirst + wg) : "memory");
+    DATTN_SM90_ASM("bar.sync %0, 256;\n" ::"r"(kFirst + wg) : "memory");
   }
   __device__ __forceinline__ void pass_turn(bool last_turn) const {
-    if (kEnabled && (wg == 0 || !last_turn)) {
+    if (wg == 0 || !last_turn) {
       DATTN_SM90_ASM("bar.arrive %0, 256;\n" ::"r"(kFirst + 1 - wg) : "memory");
     }
   }

@@ -8,9 +8,7 @@
 //              accumulator per tile, added to the fp32 O afterwards: the two-level
 //              accumulation of DESIGN.md.
 // Softmax of tile n runs while P·V of tile n-1 is still on the tensor cores; two consumers
-// either issue their products in turns (sm90::WarpgroupTurns) or start half a period apart
-// (sm90::WarpgroupStagger), as traits_sm90.h measured best per P·V precision and head dim;
-// three run free.
+// start half a period apart (sm90::WarpgroupStagger), three run free (traits_sm90.h).
 // FP8 tensor-core sums accumulate in a 22-bit float (13 mantissa bits), hence the fresh
 // accumulator per tile.
 #pragma once
@@ -327,10 +325,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   };
 
   // S_n = Q·K_nᵀ and P_{n-1}·V_{n-1} are in flight together; the softmax of S_n runs while the
-  // tensor cores finish the second (FA3's intra-warpgroup overlap), and the two consumers take
-  // turns or are staggered (Tr::kPingPong, Tr::kStagger). The first tile is peeled (kFirst)
+  // tensor cores finish the second (FA3's intra-warpgroup overlap); two consumers are staggered
+  // (Tr::kStagger). The first tile is peeled (kFirst)
   // so that every wgmma wait retires a statically known group.
-  const sm90::WarpgroupTurns<Tr::kPingPong> turns{wg};
   const auto tile = [&](int n, auto first) {
     constexpr bool kFirst = decltype(first)::value;
     const int s = n % Tr::kStages;
@@ -340,13 +337,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     float scale[2], sc[kNBlocksS][4];
     scales_of(n, scale);  // before the waits, which hide the load's latency
     sm90::mbar_wait(sm.k_full(s), (n / Tr::kStages) & 1);
-    turns.wait_turn();
     C::issue_qk(acc, q_desc, k_desc(s));
     if constexpr (!kFirst) {
       sm90::mbar_wait(sm.v_full(prev), ((n - 1) / Tr::kStages) & 1);
       C::issue_pv(Tr::kTwoLevel ? ot : o, Tr::kTwoLevel ? otsum : osum, pa, v_desc(prev));
     }
-    turns.pass_turn(n == n_tiles - 1);
     sm90::wgmma_wait<kFirst ? 0 : 1>();  // S_n is ready; P_{n-1}·V_{n-1} may still run
     sm90::fence_registers(acc);
     flash_sm90::release_buffer(sm.k_empty(s));
@@ -358,7 +353,6 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const sm90::WarpgroupStagger<Tr::kStagger> stagger{wg};
   if (n_tiles > 0) {
     reset_scores();
-    turns.start();
     stagger.hold();
     sm90::mbar_wait(sm.q_full(), 0);
     tile(0, std::true_type{});

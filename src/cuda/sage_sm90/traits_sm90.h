@@ -56,22 +56,18 @@ struct TraitsSm90 : Tile {
   // P·V accumulates into O itself, as fa does; the 64 registers of a second accumulator would
   // spill at kDp = 128.
   static constexpr bool kTwoLevel = kFp8;
-  // Consumers issue their wgmma in turns (ping-pong) with f16 P·V at D = 128 only. Measured
-  // (bench/NOTES.md): +3-6 % with f16 P·V on an H100, -2-5 % with fp8, whose softmax is so
-  // much longer than its 8-bit products that strict turns make each warpgroup wait for the
-  // other's; at D = 64 f16 is 6 % faster with the stagger below instead (H200, v11b).
-  static constexpr bool kPingPong = !kFp8 && kDp == 128;
   // Two-level only: fold the previous tile's P·V between the maxima and the exponentials of
   // the next (its FMAs fill the exponential unit's idle issue slots), rather than after them.
   // Measured at D = 128: +7-16 % end to end (bench/NOTES.md, v6); at D = 64 the fold is half
   // as long and splitting the softmax costs more than it gains (CogVideoX -13 %).
   static constexpr bool kFoldBeforeExps = kTwoLevel && kDp == 128;
-  // Two consumers without turns start half a period apart (sm90::WarpgroupStagger). Same-machine
-  // A/B on an H200 (bench/NOTES.md v11): fp8 at D = 128 4-8 % faster. (At D = 64, where three
-  // consumers now run free, it was worth 6 % to f16 with two and cost fp8 2-3 %.)
-  static constexpr bool kStagger = !kPingPong && kDp == 128;
-  static_assert(!(kStagger && kPingPong), "turns already keep the consumers apart");
-  static_assert(kConsumers == 2 || !(kStagger || kPingPong), "turns and the stagger pair exactly two consumers");
+  // The two consumers at D = 128 start half a period apart (sm90::WarpgroupStagger) rather
+  // than issue their products in turns (ping-pong, which fa keeps). Same-machine A/Bs on an H200
+  // (bench/NOTES.md v11, session 6): fp8 4-8 % faster; f16 1.4-2.6 % faster since its row sums
+  // come from the tensor cores (with them in the exponentials, turns were 3-6 % faster on an
+  // H100). At D = 64 three consumers run free.
+  static constexpr bool kStagger = kDp == 128;
+  static_assert(kConsumers == 2 || !kStagger, "the stagger pairs exactly two consumers");
   // The INT8 Q·Kᵀ accumulates onto a bias so that the softmax converts no score to float
   // (flash_sm90::OnlineSoftmaxSm90::max_int8), at the cost of 64 moves per tile to reset the
   // accumulator. Same-machine A/B on an H200 (bench/NOTES.md v15, v16): fp8 at D = 64 1-6 %
