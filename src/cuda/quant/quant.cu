@@ -50,7 +50,11 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
 
   FinalizeParams fin{s.heads_kv,       s.seq_kv,   s.stats_chunks, buf.partial_sum,
                      buf.partial_vmax, buf.k_mean, buf.v_scale};
-  kv_finalize_kernel<kDp><<<dim3(Hkv, B), kDp, 0, stream>>>(fin);
+  if (fin.partial_vmax != nullptr) {
+    kv_finalize_kernel<kDp, true><<<dim3(Hkv, B), kFinalizeThreads, 0, stream>>>(fin);
+  } else {
+    kv_finalize_kernel<kDp, false><<<dim3(Hkv, B), kFinalizeThreads, 0, stream>>>(fin);
+  }
   DATTN_CUDA_CHECK_LAUNCH();
 
   t.q.src = src_view<T>(p.q);
