@@ -10,6 +10,7 @@
 
 #include "core/sage_contract.h"
 #include "cuda/common/dispatch.h"
+#include "cuda/common/pdl.h"
 #include "cuda/quant/layout.h"
 
 namespace dattn::cuda::quant {
@@ -96,6 +97,7 @@ struct StatsParams {
 
 template <class T, int kDp>
 __global__ void __launch_bounds__(PackConfig::kThreads) kv_stats_kernel(StatsParams p) {
+  pdl_allow_dependents();  // the finalize may launch now; it waits for these results
   constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
   const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
   const int64_t b = blockIdx.z, h = blockIdx.y;
@@ -157,6 +159,8 @@ struct FinalizeParams {
 constexpr int kFinalizeThreads = 1024;
 template <int kDp, bool kVmax>
 __global__ void __launch_bounds__(kFinalizeThreads) kv_finalize_kernel(FinalizeParams p) {
+  pdl_allow_dependents();  // the quantizer may launch now: its Q blocks need nothing from here
+  pdl_wait();              // the statistics' partials
   constexpr int kSplit = kFinalizeThreads / kDp;
   const int64_t bh = int64_t{blockIdx.y} * p.heads + blockIdx.x;
   const int c = threadIdx.x % kDp, part = threadIdx.x / kDp;
@@ -229,6 +233,7 @@ __device__ __forceinline__ void quantize_int8_block(const Int8Params& p, int64_t
   uint4 raw[kPasses];
   load_rows<T>(p.src, b, h, rows, p.seq, c8, col_ok, raw);
   float mean[8] = {};
+  if (p.k_mean != nullptr) pdl_wait();  // the finalize's k_mean
   if (p.k_mean != nullptr && col_ok) {  // kDp-wide rows of 32-byte-aligned buffers
     const float4* m = reinterpret_cast<const float4*>(p.k_mean + (b * (p.heads / p.group) + h / p.group) * kDp + c8);
     const float4 m0 = __ldg(m), m1 = __ldg(m + 1);
@@ -320,6 +325,7 @@ __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, 
   // per element. Unused for f16. v_scale rows are kDp wide and 32-byte aligned.
   float inv_scale[8] = {};
   if constexpr (kMode != VMode::f16_packed) {
+    pdl_wait();  // the finalize's v_scale
     if (col_ok) {
       const float4* vs = reinterpret_cast<const float4*>(p.v_scale + (b * p.heads + h) * kDp + c8);
       const float4 s0 = __ldg(vs), s1 = __ldg(vs + 1);
@@ -395,6 +401,7 @@ __device__ __forceinline__ void quantize_v_block(const VParams& p, int64_t blk, 
 template <class T, int kDp, VMode kMode>
 __global__ void __launch_bounds__(PackConfig::kThreads)
     quantize_qkv_kernel(Int8Params q, Int8Params k, VParams v, int64_t q_blocks, int64_t kv_blocks) {
+  pdl_allow_dependents();  // the attention kernel may launch now; it waits for all of this
   const int64_t blk = blockIdx.x, b = blockIdx.z;
   const int64_t y = blockIdx.y;
   if (y < q.heads) {

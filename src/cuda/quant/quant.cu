@@ -1,13 +1,16 @@
 // Launchers of the quantization passes: three launches on p.stream (statistics, finalize,
-// then Q, K and V together). K and V are read twice (statistics first: the K mean and the V
-// amax span every token before any block can be quantized), Q once.
+// then Q, K and V together; the last two as dependent launches on sm_90+). K and V are read
+// twice (statistics first: the K mean and the V amax span every token before any block can be
+// quantized), Q once.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <stdexcept>
 
 #include "cuda/common/check.h"
+#include "cuda/common/device_query.h"
 #include "cuda/common/dispatch.h"
+#include "cuda/common/pdl.h"
 #include "cuda/common/workspace.h"
 #include "cuda/quant/kernels.cuh"
 #include "cuda/quant/quant.h"
@@ -41,37 +44,38 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
   const auto Hkv = static_cast<unsigned>(s.heads_kv), Hq = static_cast<unsigned>(s.heads_q);
   const SrcView kv = src_view<T>(p.k), vv = src_view<T>(p.v);
 
+  // Finalize and quantize are dependent launches on sm_90+ (common/pdl.h): each starts while
+  // its predecessor's last blocks run and waits where it reads their results. Statistics start
+  // after all earlier work of the stream, as any launch does, so what depends on the caller's
+  // tensors (Q blocks without K-mean use, which need no wait) is ready.
+  const bool dependent = compute_capability(p.device_index) >= 90;
   StatsParams st{
       kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum, buf.partial_vmax};
-  kv_stats_kernel<T, kDp>
-      <<<dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B), PackConfig::kThreads, 0, stream>>>(
-          st);
-  DATTN_CUDA_CHECK_LAUNCH();
+  launch_kernel(kv_stats_kernel<T, kDp>, dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B), PackConfig::kThreads,
+                0, stream, false, st);
 
   FinalizeParams fin{s.heads_kv,       s.seq_kv,   s.stats_chunks, buf.partial_sum,
                      buf.partial_vmax, buf.k_mean, buf.v_scale};
   if (fin.partial_vmax != nullptr) {
-    kv_finalize_kernel<kDp, true><<<dim3(Hkv, B), kFinalizeThreads, 0, stream>>>(fin);
+    launch_kernel(kv_finalize_kernel<kDp, true>, dim3(Hkv, B), kFinalizeThreads, 0, stream, dependent, fin);
   } else {
-    kv_finalize_kernel<kDp, false><<<dim3(Hkv, B), kFinalizeThreads, 0, stream>>>(fin);
+    launch_kernel(kv_finalize_kernel<kDp, false>, dim3(Hkv, B), kFinalizeThreads, 0, stream, dependent, fin);
   }
-  DATTN_CUDA_CHECK_LAUNCH();
 
   t.q.src = src_view<T>(p.q);
   t.k.src = kv;
   t.v.src = vv;
   const dim3 grid(static_cast<unsigned>(std::max(t.q_blocks, t.k_blocks)), Hq + 2 * Hkv, B);
+  const auto quantize = [&](auto kernel) {
+    launch_kernel(kernel, grid, PackConfig::kThreads, 0, stream, dependent, t.q, t.k, t.v, t.q_blocks, t.k_blocks);
+  };
   if (t.v_logical) {
-    quantize_qkv_kernel<T, kDp, VMode::fp8_logical>
-        <<<grid, PackConfig::kThreads, 0, stream>>>(t.q, t.k, t.v, t.q_blocks, t.k_blocks);
+    quantize(quantize_qkv_kernel<T, kDp, VMode::fp8_logical>);
   } else if (s.fp8_v) {
-    quantize_qkv_kernel<T, kDp, VMode::fp8_packed>
-        <<<grid, PackConfig::kThreads, 0, stream>>>(t.q, t.k, t.v, t.q_blocks, t.k_blocks);
+    quantize(quantize_qkv_kernel<T, kDp, VMode::fp8_packed>);
   } else {
-    quantize_qkv_kernel<T, kDp, VMode::f16_packed>
-        <<<grid, PackConfig::kThreads, 0, stream>>>(t.q, t.k, t.v, t.q_blocks, t.k_blocks);
+    quantize(quantize_qkv_kernel<T, kDp, VMode::f16_packed>);
   }
-  DATTN_CUDA_CHECK_LAUNCH();
 }
 
 void dispatch(const dattn_problem& p, const PackedShape& s, const Packed& buf, const Targets& t) {

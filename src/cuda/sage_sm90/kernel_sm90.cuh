@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "cuda/common/pdl.h"
 #include "cuda/fa_sm90/mainloop_sm90.h"
 #include "cuda/fa_sm90/ptx_sm90.h"
 #include "cuda/fa_sm90/softmax_sm90.h"
@@ -196,6 +197,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     sm90::fence_proxy_async_smem();
   }
   __syncthreads();
+  pdl_wait();  // launched as a dependent of the quantizer (common/pdl.h): its outputs from here on
 
   if (warpgroup == 0) {
     sm90::regs_release<Tr::kProducerRegs>();

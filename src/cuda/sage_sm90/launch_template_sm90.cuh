@@ -4,6 +4,7 @@
 
 #include "cuda/common/check.h"
 #include "cuda/common/dispatch.h"
+#include "cuda/common/pdl.h"
 #include "cuda/sage_sm90/kernel_sm90.cuh"
 #include "cuda/sage_sm90/launch_sm90.h"
 
@@ -22,8 +23,8 @@ void launch(const TensorMaps& tm, const sage_mma::Params& p, int64_t batch, int3
         // kernel reads no q_scale past sq_pad and stores no row past seq_q.
         const dim3 grid(static_cast<unsigned>((p.sq_pad + Tr::kBlockM - 1) / Tr::kBlockM), static_cast<unsigned>(p.heads_q),
                         static_cast<unsigned>(batch));
-        kernel<<<grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(tm, p);
-        DATTN_CUDA_CHECK_LAUNCH();
+        // A dependent launch (common/pdl.h): CTAs set up while the quantizer's last blocks run.
+        launch_kernel(kernel, grid, Tr::kThreads, Tr::kSmemBytes, stream, true, tm, p);
       });
     });
   });
