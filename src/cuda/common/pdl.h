@@ -2,8 +2,10 @@
 // kernel before it in the stream still runs, once every block of that kernel has called
 // pdl_allow_dependents() (or exited); it must call pdl_wait() before it reads or writes
 // anything that kernel, or any earlier work of the stream, touches (the wait covers them all).
-// What overlaps is one kernel's launch and preamble with the other's last wave. Below sm_90
-// the device calls are no-ops; the host asks for a dependent launch only on sm_90+ devices.
+// What overlaps is one kernel's launch and preamble with the other's last wave. Code built for
+// a virtual architecture below sm_90 (e.g. compute_80 PTX, JIT-compiled on a newer GPU) has no
+// waits, so a kernel is launched as a dependent only where pdl_built(kernel) says its code has
+// them.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -24,6 +26,15 @@ __device__ __forceinline__ void pdl_allow_dependents() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
 #endif
+}
+
+// Whether the image of `kernel` the current device runs was built for sm_90+ (its PTX version),
+// so that its pdl_wait() calls are real.
+template <class... Params>
+bool pdl_built(void (*kernel)(Params...)) {
+  cudaFuncAttributes attributes{};
+  DATTN_CUDA_CHECK(cudaFuncGetAttributes(&attributes, kernel));
+  return attributes.ptxVersion >= 90;
 }
 
 // kernel<<<grid, block, smem, stream>>>(args...), as a dependent of the stream's previous

@@ -8,7 +8,6 @@
 #include <stdexcept>
 
 #include "cuda/common/check.h"
-#include "cuda/common/device_query.h"
 #include "cuda/common/dispatch.h"
 #include "cuda/common/pdl.h"
 #include "cuda/common/workspace.h"
@@ -44,11 +43,13 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
   const auto Hkv = static_cast<unsigned>(s.heads_kv), Hq = static_cast<unsigned>(s.heads_q);
   const SrcView kv = src_view<T>(p.k), vv = src_view<T>(p.v);
 
-  // Finalize and quantize are dependent launches on sm_90+ (common/pdl.h): each starts while
-  // its predecessor's last blocks run and waits where it reads their results. Statistics start
-  // after all earlier work of the stream, as any launch does, so what depends on the caller's
-  // tensors (Q blocks without K-mean use, which need no wait) is ready.
-  const bool dependent = compute_capability(p.device_index) >= 90;
+  // Finalize and quantize are dependent launches where their code has the waits (common/pdl.h):
+  // each starts while its predecessor's last blocks run and waits where it reads their results.
+  // Statistics start after all earlier work of the stream, as any launch does (keep it so), so
+  // what the quantizer's Q and f16 V blocks touch without waiting (the caller's tensors, and
+  // packed buffers the previous call's attention kernel read) is free. One compilation unit,
+  // one architecture list: the finalize's image is built like the quantizer's.
+  const bool dependent = pdl_built(quantize_qkv_kernel<T, kDp, VMode::fp8_packed>);
   StatsParams st{
       kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum, buf.partial_vmax};
   launch_kernel(kv_stats_kernel<T, kDp>, dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B), PackConfig::kThreads,

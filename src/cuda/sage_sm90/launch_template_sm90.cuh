@@ -24,6 +24,7 @@ void launch(const TensorMaps& tm, const sage_mma::Params& p, int64_t batch, int3
         const dim3 grid(static_cast<unsigned>((p.sq_pad + Tr::kBlockM - 1) / Tr::kBlockM), static_cast<unsigned>(p.heads_q),
                         static_cast<unsigned>(batch));
         // A dependent launch (common/pdl.h): CTAs set up while the quantizer's last blocks run.
+        // Always: this kernel runs only as sm_90a code, which has its pdl_wait().
         launch_kernel(kernel, grid, Tr::kThreads, Tr::kSmemBytes, stream, true, tm, p);
       });
     });
