@@ -71,7 +71,7 @@ for stage in "${stages[@]}"; do
     python) run_stage python 240 env OUT="$build/logs-python" bash tests/python/run_gpu.sh install test ;;
     pybench) run_stage pybench 200 env OUT="$build/logs-pybench" bash tests/python/run_gpu.sh bench ;;
     gtests) run_stage gtests 150 bash "$0" --job gtests ;;
-    profile) run_stage profile 200 bash bench/gpu/profile.sh "$build" ;;
+    profile) run_stage profile 300 bash bench/gpu/profile.sh "$build" ;;
     cpu) run_stage cpu 120 bash "$0" --job cpu ;;
     cli) run_stage cli 240 bash "$0" --job cli ;;
     *) echo "unknown stage '$stage'" >&2; exit 2 ;;
