@@ -23,9 +23,9 @@ constexpr TileSizeSm90 tile_size_sm90(int head_dim) {
   // D=64: three consumers (192 query rows, as FA3 does): S (64) + O (32) + P (32) fit the 160
   //   registers each of three consumers gets, and a third warp per scheduler hides more of the
   //   softmax's latencies: same-machine A/B on an H200 against two consumers (bench/NOTES.md
-  //   session 6) SD3.5 1.002 -> 0.764 ms, CogVideoX 8.83 -> 7.31 ms. block_n stays 128 so each Q·Kᵀ wgmma is wide (n128) and the softmax
-  //   overhead per FLOP does not double. 88 KB of shared memory. No overlap: it measured 10 %
-  //   slower at D=64 on an H100 (bench/NOTES.md, v2).
+  //   session 6) SD3.5 1.002 -> 0.764 ms, CogVideoX 8.83 -> 7.31 ms. block_n stays 128 so each
+  //   Q·Kᵀ wgmma is wide (n128) and the softmax overhead per FLOP does not double. 88 KB of
+  //   shared memory. No overlap: it measured 10 % slower at D=64 on an H100 (bench/NOTES.md, v2).
   if (head_dim == 64) return {192, 128, 3, 2, false};
   return {0, 0, 0, 0, false};
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "cuda/common/check.h"
+#include "cuda/common/device_query.h"
 #include "cuda/common/dispatch.h"
 #include "cuda/common/pdl.h"
 #include "cuda/common/workspace.h"
@@ -48,8 +49,17 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
   // Statistics start after all earlier work of the stream, as any launch does (keep it so), so
   // what the quantizer's Q and f16 V blocks touch without waiting (the caller's tensors, and
   // packed buffers the previous call's attention kernel read) is free. One compilation unit,
-  // one architecture list: the finalize's image is built like the quantizer's.
-  const bool dependent = pdl_built(quantize_qkv_kernel<T, kDp, VMode::fp8_packed>);
+  // one architecture list: the finalize's image is built like the quantizer's. Asked once per
+  // device (the answer is empty for yes).
+  static DeviceAnswers<int> pdl_answers;
+  const bool dependent = pdl_answers
+                             .get(p.device_index,
+                                  [] {
+                                    return pdl_built(quantize_qkv_kernel<T, kDp, VMode::fp8_packed>)
+                                               ? std::string()
+                                               : std::string("quantizer built below sm_90");
+                                  })
+                             .empty();
   StatsParams st{
       kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum, buf.partial_vmax};
   launch_kernel(kv_stats_kernel<T, kDp>, dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B), PackConfig::kThreads,

@@ -113,7 +113,7 @@ struct Consumer {
       } else {
         const uint64_t db = sm90::desc_advance(db0, j * 16 * 128);
         if constexpr (Tr::kSumsByMma) {
-          sm90::wgmma_rs_m64n136<__half>(acc, sums, p[j], db, true);
+          sm90::wgmma_f16_rs_m64n136(acc, sums, p[j], db);
         } else if constexpr (Tr::kDp == 128) {
           sm90::wgmma_rs_m64n128<__half>(acc, p[j], db, true);
         } else {
@@ -328,8 +328,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
 
   // S_n = Q·K_nᵀ and P_{n-1}·V_{n-1} are in flight together; the softmax of S_n runs while the
   // tensor cores finish the second (FA3's intra-warpgroup overlap); two consumers are staggered
-  // (Tr::kStagger). The first tile is peeled (kFirst)
-  // so that every wgmma wait retires a statically known group.
+  // (Tr::kStagger). The first tile is peeled (kFirst) so that every wgmma wait retires a
+  // statically known group.
   const auto tile = [&](int n, auto first) {
     constexpr bool kFirst = decltype(first)::value;
     const int s = n % Tr::kStages;
