@@ -44,6 +44,10 @@ std::vector<AttnCase> fa_sm90_cases() {
   }
   // Long sequences: many pipeline rounds, both layouts.
   cases.push_back({.batch = 1, .heads_q = 2, .heads_kv = 2, .seq_q = 4096, .seq_kv = 4096});
+  // D = 128 from 8192 keys, non-causal: the 176-key tiles (tile_size_sm90.h), whose last tile
+  // here is partial (8300 = 47 tiles + 28 keys); both dtypes and layouts, GQA.
+  cases.push_back({.heads_q = 4, .heads_kv = 2, .seq_q = 333, .seq_kv = 8300});
+  cases.push_back({.seq_q = 200, .seq_kv = 8192, .dtype = DType::f16, .layout = Layout::NHD});
   cases.push_back({.batch = 1, .heads_q = 2, .heads_kv = 1, .seq_q = 4096, .seq_kv = 4096, .head_dim = 64,
                    .dtype = DType::f16, .layout = Layout::NHD});
   // Sq != Sk both ways, with single-key and single-query extremes.

@@ -29,7 +29,8 @@ bool refuse(std::string* reason, const std::string& why) {
 std::string device_reason(int device, int64_t head_dim) {
   static DeviceAnswers<std::pair<int, int64_t>> answers;
   return answers.get({device, head_dim}, [&] {
-    const int smem = head_dim == 128 ? KernelTraitsSm90<128, __nv_bfloat16>::kSmemBytes
+    // D = 128: the wide tiles' need, the larger of the two.
+    const int smem = head_dim == 128 ? KernelTraitsSm90<128, __nv_bfloat16, true>::kSmemBytes
                                      : KernelTraitsSm90<64, __nv_bfloat16>::kSmemBytes;
     return sm90_kernel_reason(device, smem, flash_sm90::fa_sm90_probe_kernel());
   });
@@ -52,6 +53,7 @@ struct Prepared {
   flash_sm90::TensorMaps maps{};
   flash_sm90::ParamsSm90 params{};
   flash_sm90::GridSize grid{};
+  bool wide_kv = false;  // 176-key tiles (tile_size_sm90.h)
 };
 
 std::string problem_reason(const dattn_problem& p, Prepared* out) {
@@ -88,13 +90,14 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
   fp.scale_log2 = p.sm_scale * 1.4426950408889634f;
   fp.causal = p.causal != 0;
   out->grid = {static_cast<int>(p.seq_q), static_cast<int>(p.heads_q), static_cast<int>(p.batch)};
+  out->wide_kv = flash_sm90::wide_kv_tiles(p.head_dim, p.seq_kv, p.causal != 0);
   return {};
 }
 
 // The three TMA descriptors; a view the driver refuses is a reason too.
-std::string encode_maps(const dattn_problem& p, flash_sm90::TensorMaps* maps) {
+std::string encode_maps(const dattn_problem& p, bool wide_kv, flash_sm90::TensorMaps* maps) {
   // TMA box rows: Q tiles are block_m rows, K and V tiles block_n.
-  const flash_sm90::TileSizeSm90 tile = flash_sm90::tile_size_sm90(static_cast<int>(p.head_dim));
+  const flash_sm90::TileSizeSm90 tile = flash_sm90::tile_size_sm90(static_cast<int>(p.head_dim), wide_kv);
   const struct {
     const dattn_view& view;
     CUtensorMap* map;
@@ -117,7 +120,7 @@ std::string encode_maps(const dattn_problem& p, flash_sm90::TensorMaps* maps) {
 bool prepare(const dattn_problem& p, Prepared* prep, std::string* reason) {
   if (std::string why = problem_reason(p, prep); !why.empty()) return refuse(reason, why);
   if (std::string why = device_reason(p.device_index, p.head_dim); !why.empty()) return refuse(reason, why);
-  if (std::string why = encode_maps(p, &prep->maps); !why.empty()) return refuse(reason, why);
+  if (std::string why = encode_maps(p, prep->wide_kv, &prep->maps); !why.empty()) return refuse(reason, why);
   return true;
 }
 
@@ -134,7 +137,17 @@ bool fa_sm90_try(const dattn_problem& p, std::string* reason) {
   if (p.batch * p.heads_q * p.seq_q == 0) return true;
   auto stream = static_cast<cudaStream_t>(p.stream);
   DATTN_DISPATCH_VALUES(p.head_dim, "head_dim", D, (64, 128), {
-    DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, { flash_sm90::run_fa_sm90<D, T>(prep.maps, prep.params, prep.grid, stream); });
+    DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, {
+      if constexpr (D == 128) {
+        if (prep.wide_kv) {
+          flash_sm90::run_fa_sm90<D, T, true>(prep.maps, prep.params, prep.grid, stream);
+        } else {
+          flash_sm90::run_fa_sm90<D, T, false>(prep.maps, prep.params, prep.grid, stream);
+        }
+      } else {
+        flash_sm90::run_fa_sm90<D, T, false>(prep.maps, prep.params, prep.grid, stream);
+      }
+    });
   });
   return true;
 }

@@ -8,18 +8,18 @@
 
 namespace dattn::cuda::flash_sm90 {
 
-template <int kHeadDim_, class T>
+template <int kHeadDim_, class T, bool kWideKV = false>
 struct KernelTraitsSm90 {
   using Element = T;
   static constexpr int kHeadDim = kHeadDim_;
-  static constexpr TileSizeSm90 kTile = tile_size_sm90(kHeadDim);
+  static constexpr TileSizeSm90 kTile = tile_size_sm90(kHeadDim, kWideKV);
   static_assert(kTile.block_m > 0, "no sm90 tile size for this head_dim");
   static constexpr int kBlockM = kTile.block_m;
   static constexpr int kBlockN = kTile.block_n;
   static constexpr int kConsumers = kTile.consumers;
   static constexpr int kStages = kTile.stages;
   static_assert(kBlockM == 64 * kConsumers, "each consumer warpgroup owns 64 query rows");
-  static_assert(kBlockN == 128, "S is computed by m64n128 wgmma");
+  static_assert(kBlockN == 128 || kBlockN == 176, "S is computed by m64n128 or m64n176 wgmma");
   static_assert(kConsumers == 2 || !kTile.overlap_softmax, "sm90::WarpgroupTurns pairs exactly two consumers");
   static constexpr int kThreads = 128 * (kConsumers + 1);  // warpgroup 0 produces
 

@@ -134,7 +134,11 @@ struct ConsumerSm90 {
       const uint32_t col = (j % 4) * 32;  // bytes into the 128-byte swizzled row
       const uint64_t da = sm90::desc_advance(da0, (j / 4) * Traits::kQColBlockBytes + col);
       const uint64_t db = sm90::desc_advance(db0, (j / 4) * Traits::kKVColBlockBytes + col);
-      sm90::wgmma_ss_m64n128<T>(s, da, db, j > 0);
+      if constexpr (Traits::kBlockN == 176) {
+        sm90::wgmma_ss_m64n176<T>(s, da, db, j > 0);
+      } else {
+        sm90::wgmma_ss_m64n128<T>(s, da, db, j > 0);
+      }
     }
     sm90::wgmma_commit();
   }

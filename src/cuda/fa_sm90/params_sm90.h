@@ -29,8 +29,9 @@ struct GridSize {
   int seq_q, heads_q, batch;
 };
 
-// Defined in instantiations/*.cu (launch_template_sm90.h), one file per (head_dim, dtype).
-template <int kHeadDim, class T>
+// Defined in instantiations/*.cu (launch_template_sm90.h), one file per (head_dim, dtype,
+// kWideKV: 176-key tiles, tile_size_sm90.h).
+template <int kHeadDim, class T, bool kWideKV>
 void run_fa_sm90(const TensorMaps& tm, const ParamsSm90& p, GridSize g, cudaStream_t stream);
 // One instantiation's kernel, for asking the runtime whether this build has an image for
 // the device (cudaFuncGetAttributes fails when it has none).

@@ -6,4 +6,6 @@ target_sources(dattn_cuda_kernels PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/instantiations/fa_sm90_hdim64_bf16.cu
   ${CMAKE_CURRENT_LIST_DIR}/instantiations/fa_sm90_hdim64_f16.cu
   ${CMAKE_CURRENT_LIST_DIR}/instantiations/fa_sm90_hdim128_bf16.cu
-  ${CMAKE_CURRENT_LIST_DIR}/instantiations/fa_sm90_hdim128_f16.cu)
+  ${CMAKE_CURRENT_LIST_DIR}/instantiations/fa_sm90_hdim128_f16.cu
+  ${CMAKE_CURRENT_LIST_DIR}/instantiations/fa_sm90_hdim128_wide_bf16.cu
+  ${CMAKE_CURRENT_LIST_DIR}/instantiations/fa_sm90_hdim128_wide_f16.cu)

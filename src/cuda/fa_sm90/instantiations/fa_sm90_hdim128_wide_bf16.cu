@@ -1,0 +1,7 @@
+#include "cuda/fa_sm90/launch_template_sm90.h"
+
+namespace dattn::cuda::flash_sm90 {
+
+template void run_fa_sm90<128, __nv_bfloat16, true>(const TensorMaps&, const ParamsSm90&, GridSize, cudaStream_t);
+
+}  // namespace dattn::cuda::flash_sm90
