@@ -7,7 +7,7 @@
 # dattn_sage_timing --automatic for each in turn, ROUNDS times, so that drift hits all alike;
 # FA=1 also times fa (dattn_fa_sm90_bench on its default shapes) the same way.
 #   [ROUNDS=2] [SHAPE="B H S D"] [FA=1] bench/gpu/ab.sh OTHER_TREE... > ab.log
-#   python3 bench/gpu/ab_table.py ab.log    (the mean of each tree over the rounds, as a table)
+#   python3 bench/gpu/ab_table.py ab.log    (each tree over the rounds as a table; fa too with FA=1)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 trees=("$root")

@@ -1,15 +1,32 @@
 #!/usr/bin/env python3
 """Summarises bench/gpu/ab.sh's log: the mean over rounds of each tree's sage_attn time per
-shape and P·V precision, and the speed-up of the working tree (the first) against each other.
+shape and P·V precision, and the speed-up of the working tree (the first) against each other;
+with FA=1, also each tree's fa time per shape: the median of dattn_fa_sm90_bench's two columns
+(the public fa call and fa_sm90 itself, the same kernel on sm_90) over the rounds.
    python3 bench/gpu/ab_table.py ab.log"""
 import collections
 import re
+import statistics
 import sys
+
+FA_ROW = re.compile(r"\| \((\d+), (\d+), (\d+), (\d+)\) \| ([\d.]+) \| \d+ \| ([\d.]+) \|")
+
+
+def table(trees, keys, value, label):
+    head = label + [f"{t} ms" for t in trees] + [f"{trees[0]} vs {t}" for t in trees[1:]]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(label) + "---:|" * (len(head) - len(label)))
+    for key in keys:
+        a = value.get((trees[0],) + key)
+        row = list(key) + [f"{value[(t,) + key]:.3f}" if (t,) + key in value else "-" for t in trees]
+        row += [f"{value[(t,) + key] / a:.3f}" if a and (t,) + key in value else "-" for t in trees[1:]]
+        print("| " + " | ".join(row) + " |")
 
 
 def main(path):
-    times = collections.defaultdict(list)  # (tree, shape, pv) -> ms
-    trees, shapes = [], []
+    sage = collections.defaultdict(list)  # (tree, shape, pv) -> ms
+    fa = collections.defaultdict(list)  # (tree, shape) -> ms
+    trees, sage_keys, fa_keys = [], [], []
     tree = None
     for line in open(path):
         m = re.match(r"=== round \d+: (.*)", line)
@@ -18,21 +35,23 @@ def main(path):
             if tree not in trees:
                 trees.append(tree)
             continue
-        m = re.match(r"(.{28}) (fp8|f16)\s+automatic\s+([\d.]+)", line)
+        m = re.match(r"(.+?)\s+(fp8|f16)\s+automatic\s+([\d.]+)", line)
         if m and tree:
             key = (m.group(1).strip(), m.group(2))
-            if key not in shapes:
-                shapes.append(key)
-            times[(tree,) + key].append(float(m.group(3)))
-    mean = {k: sum(v) / len(v) for k, v in times.items()}
-    head = ["shape", "P·V"] + [f"{t} ms" for t in trees] + [f"{trees[0]} vs {t}" for t in trees[1:]]
-    print("| " + " | ".join(head) + " |")
-    print("|---|---|" + "---:|" * (len(head) - 2))
-    for shape, pv in shapes:
-        a = mean.get((trees[0], shape, pv))
-        row = [shape, pv] + [f"{mean[(t, shape, pv)]:.3f}" if (t, shape, pv) in mean else "-" for t in trees]
-        row += [f"{mean[(t, shape, pv)] / a:.3f}" if a and (t, shape, pv) in mean else "-" for t in trees[1:]]
-        print("| " + " | ".join(row) + " |")
+            if key not in sage_keys:
+                sage_keys.append(key)
+            sage[(tree,) + key].append(float(m.group(3)))
+        m = FA_ROW.match(line)
+        if m and tree:
+            key = ("(" + ", ".join(m.group(i) for i in range(1, 5)) + ")",)
+            if key not in fa_keys:
+                fa_keys.append(key)
+            fa[(tree,) + key] += [float(m.group(5)), float(m.group(6))]
+    if sage_keys:
+        table(trees, sage_keys, {k: sum(v) / len(v) for k, v in sage.items()}, ["shape", "P·V"])
+    if fa_keys:
+        print()
+        table(trees, fa_keys, {k: statistics.median(v) for k, v in fa.items()}, ["fa (B, H, S, D)"])
 
 
 if __name__ == "__main__":
