@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "cuda/common/register_pool.h"
 #include "cuda/fa_sm90/tile_size_sm90.h"
 
 namespace dattn::cuda::flash_sm90 {
@@ -48,8 +49,8 @@ struct KernelTraitsSm90 {
   // Producer warpgroup keeps few registers; consumers take the rest (setmaxnreg).
   static constexpr int kProducerRegs = 24;
   static constexpr int kConsumerRegs = kConsumers == 2 ? 240 : 160;
-  static_assert(kProducerRegs * 128 + kConsumerRegs * 128 * kConsumers <= 65536,
-                "register file is 64K per SM");
+  static_assert(kProducerRegs * 128 + kConsumerRegs * 128 * kConsumers <= launch_register_pool(kThreads),
+                "setmaxnreg counts must fit the CTA's launch registers (common/register_pool.h)");
 };
 
 }  // namespace dattn::cuda::flash_sm90

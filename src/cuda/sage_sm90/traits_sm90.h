@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/sage_contract.h"
+#include "cuda/common/register_pool.h"
 #include "cuda/quant/layout.h"
 
 namespace dattn::cuda::sage_sm90 {
@@ -39,7 +40,8 @@ struct TraitsSm90 : Tile {
   static constexpr int kBlockM = 64 * kConsumers;
   static constexpr int kThreads = 128 * (kConsumers + 1);
   static constexpr int kConsumerRegs = kConsumers == 3 ? 160 : 240;
-  static_assert(kProducerRegs * 128 + kConsumerRegs * 128 * kConsumers <= 65536, "register file is 64K per SM");
+  static_assert(kProducerRegs * 128 + kConsumerRegs * 128 * kConsumers <= launch_register_pool(kThreads),
+                "setmaxnreg counts must fit the CTA's launch registers (common/register_pool.h)");
   // Q and K are int8 rows of kDp bytes: one swizzle span per row (128- or 64-byte swizzle),
   // so a tile is one TMA box and the k32 steps of wgmma advance 32 bytes along the row.
   static constexpr int kQKSwizzle = kDp;
