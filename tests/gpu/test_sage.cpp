@@ -29,9 +29,10 @@ struct Bounds {
 Bounds design_bounds(SagePV pv) {
   return pv == SagePV::fp8 ? Bounds{0.9992, 0.04} : Bounds{0.9996, 0.025};
 }
-// LSE's error is mostly the INT8 Q·K error of the dominant scores, a max over every row. Measured on an H100: up to 0.027 nat on Gaussian inputs and 0.07 on
-// K-bias ones (Q × 2 doubles Q's INT8 step), with the CPU sage_attn within 3e-5 of the GPU,
-// so this is the algorithm's error; the bound leaves 2x room over the worst seen.
+// LSE's error is mostly the INT8 Q·K error of the dominant scores, a max over every row.
+// Measured on an H100: up to 0.027 nat on Gaussian inputs and 0.07 on K-bias ones (Q × 2
+// doubles Q's INT8 step), with the CPU sage_attn within 3e-5 of the GPU, so this is the
+// algorithm's error; the bound leaves 2x room over the worst seen.
 constexpr double kLseVsReference = 0.15;
 // Against the CPU sage_attn only the summation order, exp2's last bits and the ties those
 // flip in e4m3 / output rounding differ: measured rel L1 <= 3.1e-6 and LSE <= 3.1e-5 on an

@@ -138,12 +138,8 @@ bool fa_sm90_try(const dattn_problem& p, std::string* reason) {
   auto stream = static_cast<cudaStream_t>(p.stream);
   DATTN_DISPATCH_VALUES(p.head_dim, "head_dim", D, (64, 128), {
     DATTN_DISPATCH_HALF_DTYPE(p.dtype, T, {
-      if constexpr (D == 128) {
-        if (prep.wide_kv) {
-          flash_sm90::run_fa_sm90<D, T, true>(prep.maps, prep.params, prep.grid, stream);
-        } else {
-          flash_sm90::run_fa_sm90<D, T, false>(prep.maps, prep.params, prep.grid, stream);
-        }
+      if (prep.wide_kv) {  // D = 128 only (wide_kv_tiles)
+        flash_sm90::run_fa_sm90<128, T, true>(prep.maps, prep.params, prep.grid, stream);
       } else {
         flash_sm90::run_fa_sm90<D, T, false>(prep.maps, prep.params, prep.grid, stream);
       }
