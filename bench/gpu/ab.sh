@@ -23,7 +23,8 @@ for ((i = 1; i <= ${ROUNDS:-2}; ++i)); do
   for tree in "${trees[@]}"; do
     echo "=== round $i: $tree"
     # shellcheck disable=SC2086  # SHAPE is four numbers
-    "$tree/build-ab/dattn_sage_timing" --automatic ${SHAPE:-}
-    [ -n "${FA:-}" ] && "$tree/build-ab/dattn_fa_sm90_bench"
+    # A time limit per run: a kernel that hangs (a wrong barrier count) ends that run, not the call.
+    timeout 120 "$tree/build-ab/dattn_sage_timing" --automatic ${SHAPE:-} || echo "=== rc=$? (timeout: 124)"
+    [ -n "${FA:-}" ] && { timeout 120 "$tree/build-ab/dattn_fa_sm90_bench" || echo "=== rc=$? (timeout: 124)"; }
   done
 done
