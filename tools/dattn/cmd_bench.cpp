@@ -88,7 +88,10 @@ class Progress {
  public:
   Progress(size_t total) : total_(total), tty_(isatty(STDOUT_FILENO) == 1) {}
   void show(size_t done, const std::string& what) const {
-    if (!tty_) return;
+    if (!tty_) {  // a log, not a terminal: a line per row, so a long run shows where it is
+      std::fprintf(stderr, "dattn bench: %zu/%zu %s\n", done + 1, total_, what.c_str());
+      return;
+    }
     constexpr size_t kWidth = 30;
     const size_t filled = total_ ? done * kWidth / total_ : kWidth;
     std::printf("\r\033[K[%s%s] %zu/%zu %s", std::string(filled, '#').c_str(),
