@@ -41,7 +41,7 @@ gtests_job() {
 
 cli_job() {
   cmake -S . -B "$build" -DDATTN_BUILD_TOOLS=ON &&
-    cmake --build "$build" -j"$(nproc)" --target dattn || return 1
+    cmake --build "$build" -j"$(nproc)" --target dattn_cli || return 1
   "$build/dattn" backends
   "$build/dattn"  # the main job: Flux shape, fa, checked against fp64
   # sdpa is the naive fallback kernel: minutes per large workload, so it is left out here.

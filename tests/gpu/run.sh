@@ -51,10 +51,11 @@ step timing timing 60 "$build/dattn_gpu_timing"
 step sage_timing timing 90 "$build/dattn_sage_timing"
 step fa_sm90 timing 90 "$build/dattn_fa_sm90_bench"
 step torch torch 60 python3 - <<'PY'
-# PyTorch SDPA beside dattn's fa, same GPU, same method: random bf16, 3 warm-up runs,
-# median of 15 event-timed runs.
+# PyTorch SDPA beside dattn's fa, same GPU, same method (bench/gpu/event_timing.h): random
+# bf16, 3 warm-up runs, median of 15 event-timed runs, each after a 256 MiB memset.
 import torch, torch.nn.functional as F
 from torch.nn.attention import sdpa_kernel, SDPBackend
+flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
 for name, (b, h, s, d, causal) in {"flux (1,24,4608,128)": (1, 24, 4608, 128, False),
                                    "flux causal": (1, 24, 4608, 128, True),
                                    "sweep (4,32,8192,128)": (4, 32, 8192, 128, False),
@@ -71,6 +72,7 @@ for name, (b, h, s, d, causal) in {"flux (1,24,4608,128)": (1, 24, 4608, 128, Fa
             for _ in range(3): F.scaled_dot_product_attention(q, k, v, is_causal=causal)
             times = []
             for _ in range(15):
+                flush.zero_()
                 a, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
                 a.record(); F.scaled_dot_product_attention(q, k, v, is_causal=causal); e.record()
                 e.synchronize(); times.append(a.elapsed_time(e))
