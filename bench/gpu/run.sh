@@ -34,16 +34,22 @@ run_stage() {
 }
 
 gtests_job() {
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90a-real &&
-    cmake --build "$build" -j"$(nproc)" --target dattn_cuda dattn_gpu_tests || return 1
+  configure && cmake --build "$build" -j"$(nproc)" --target dattn_cuda dattn_gpu_tests || return 1
   "$build/dattn_gpu_tests"
 }
 
+# Every job configures build-gpu alike (Ninja, Release, sm_90a) and builds the CUDA module
+# with what it needs: the CLI alone would load no module and run on the CPU.
+configure() {
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90a-real "$@"
+}
+
 cli_job() {
-  cmake -S . -B "$build" -DDATTN_BUILD_TOOLS=ON &&
-    cmake --build "$build" -j"$(nproc)" --target dattn_cli || return 1
+  configure -DDATTN_BUILD_TOOLS=ON && cmake --build "$build" -j"$(nproc)" --target dattn_cuda dattn_cli || return 1
   "$build/dattn" backends
-  "$build/dattn"  # the main job: Flux shape, fa, checked against fp64
+  # The main job (Flux shape, the platform's default backend, checked against fp64), on cuda:
+  # without a usable CUDA module it fails instead of running on the CPU.
+  "$build/dattn" --platform cuda || return 1
   # sdpa is the naive fallback kernel: minutes per large workload, so it is left out here.
   # 16 checked rows: the fp64 reference on the CPU, not the GPU, took most of the stage with
   # the default 128 (it passed 150 s on an H100 machine at d368a76).
@@ -54,7 +60,7 @@ cli_job() {
 }
 
 cpu_job() {
-  cmake -S . -B "$build" -DDATTN_BUILD_BENCH=ON &&
+  configure -DDATTN_BUILD_BENCH=ON &&
     cmake --build "$build" -j"$(nproc)" --target dattn_bench_cpu || return 1
   bash bench/cpu/run.sh "$build" 2 16
 }
