@@ -51,10 +51,10 @@ cli_job() {
   # without a usable CUDA module it fails instead of running on the CPU.
   "$build/dattn" --platform cuda || return 1
   # sdpa is the naive fallback kernel: minutes per large workload, so it is left out here.
-  # 16 checked rows: the fp64 reference on the CPU, not the GPU, took most of the stage with
-  # the default 128 (it passed 150 s on an H100 machine at d368a76).
+  # The default 128 checked rows: with 16, sage fp8's relative L1 (~0.039 at D = 128 against a
+  # 0.04 bound) scattered past the bound by chance (session 8).
   for pv in fp8 f16; do
-    "$build/dattn" bench --platform cuda --backends fa,sage_attn --sage-pv $pv --runs 7 --check-rows 16 \
+    "$build/dattn" bench --platform cuda --backends fa,sage_attn --sage-pv $pv --runs 7 \
       --csv "$LOGS/dattn-bench-$pv.csv" || return 1
   done
 }
