@@ -2,7 +2,7 @@
 #   find_package(dattn) + target_link_libraries(app dattn::dattn) works.
 include(CMakePackageConfigHelpers)
 install(DIRECTORY include/dattn DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS dattn EXPORT dattnTargets
+install(TARGETS dattn_shared EXPORT dattnTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT dattnTargets NAMESPACE dattn:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/dattn)

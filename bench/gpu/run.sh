@@ -45,7 +45,7 @@ configure() {
 }
 
 cli_job() {
-  configure -DDATTN_BUILD_TOOLS=ON && cmake --build "$build" -j"$(nproc)" --target dattn_cuda dattn_cli || return 1
+  configure -DDATTN_BUILD_TOOLS=ON && cmake --build "$build" -j"$(nproc)" --target dattn_cuda dattn || return 1
   "$build/dattn" backends
   # The main job (Flux shape, the platform's default backend, checked against fp64), on cuda:
   # without a usable CUDA module it fails instead of running on the CPU.
