@@ -15,28 +15,16 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
-from torch.nn.attention import SDPBackend, sdpa_kernel
 
 import dattn
+from dattn import _arrays, _dattn  # the package's two layers, timed apart below
+from compare import make_runner, time_ms  # compare.py's backends and single-call method
 
 SHAPES = [(1, 24, 4608, 128), (2, 38, 4429, 64), (4, 32, 1024, 128), (4, 32, 8192, 128)]
 
 
-def runner(name, q, k, v):
-    if name == "torch_cudnn":
-        def run():
-            with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
-                return F.scaled_dot_product_attention(q, k, v)
-        return run
-    options = {"dattn_fa": dict(backend="fa"), "dattn_sage_fp8": dict(backend="sage_attn", sage_pv="fp8")}[name]
-    return lambda: dattn.attention(q, k, v, strict=True, **options)
-
-
-def event_ms(run, calls, flush=None):
+def chained_ms(run, calls):
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    if flush is not None:
-        flush.zero_()
     start.record()
     for _ in range(calls):
         run()
@@ -56,17 +44,15 @@ def main():
     for b, h, s, d in args.shapes:
         q, k, v = (torch.randn(b, h, s, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
         for name in names:
-            run = runner(name, q, k, v)
-            for _ in range(3):
-                run()
-            single = statistics.median(event_ms(run, 1, flush) for _ in range(15))
-            chained = statistics.median(event_ms(run, 20) for _ in range(5))
+            run = make_runner(name, q, k, v)
+            single, _ = time_ms(run, 3, 15, flush)
+            chained = statistics.median(chained_ms(run, 20) for _ in range(5))
             print(f"{str((b, h, s, d)):<22} {name:<15} {single:10.3f} {chained:11.3f} {(single - chained) * 1e3:18.1f}")
         del q, k, v
     for d in (128, 64):
         q, k, v = (torch.randn(1, 1, 128, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
         for name in names:
-            run = runner(name, q, k, v)
+            run = make_runner(name, q, k, v)
             for _ in range(10):
                 run()
             torch.cuda.synchronize()
@@ -77,7 +63,6 @@ def main():
             torch.cuda.synchronize()
             print(f"host per call, (1,1,128,{d}) {name:<15} {host * 1e6:8.1f} us")
         # dattn's share: the Python adapter (outputs, stream) and the binding call alone.
-        from dattn import _arrays, _dattn
         t0 = time.perf_counter()
         for _ in range(200):
             p = _arrays.prepare(q, k, v, None, "HND", False)
