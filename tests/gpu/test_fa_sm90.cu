@@ -50,6 +50,13 @@ std::vector<AttnCase> fa_sm90_cases() {
   cases.push_back({.seq_q = 200, .seq_kv = 8192, .dtype = DType::f16, .layout = Layout::NHD});
   cases.push_back({.batch = 1, .heads_q = 2, .heads_kv = 1, .seq_q = 4096, .seq_kv = 4096, .head_dim = 64,
                    .dtype = DType::f16, .layout = Layout::NHD});
+  // More work items than SMs: persistent CTAs run several items each (flash_fwd_kernel_sm90.h),
+  // the K/V stages and Q buffers carried across them; a partial last key tile (300, 129 keys),
+  // and items of a single key tile (100 keys: every item boundary right after tile 0).
+  cases.push_back({.batch = 4, .heads_q = 16, .heads_kv = 4, .seq_q = 1100, .seq_kv = 300});
+  cases.push_back({.batch = 4, .heads_q = 16, .heads_kv = 16, .seq_q = 700, .seq_kv = 100, .dtype = DType::f16});
+  cases.push_back({.batch = 4, .heads_q = 16, .heads_kv = 16, .seq_q = 1000, .seq_kv = 129, .head_dim = 64,
+                   .dtype = DType::f16, .layout = Layout::NHD});
   // Sq != Sk both ways, with single-key and single-query extremes.
   for (auto [sq, sk] : std::vector<std::pair<int64_t, int64_t>>{{1, 1000}, {1000, 17}, {17, 1000}, {1000, 1}}) {
     cases.push_back({.seq_q = sq, .seq_kv = sk});

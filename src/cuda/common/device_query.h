@@ -22,6 +22,13 @@ inline int compute_capability(int device) {
   return major * 10 + minor;
 }
 
+// Streaming multiprocessors of `device`.
+inline int multiprocessor_count(int device) {
+  int sms = 0;
+  DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return sms;
+}
+
 inline std::string cc_text(int cc) { return std::to_string(cc / 10) + "." + std::to_string(cc % 10); }
 
 // Empty when `device` can run an sm_90a kernel: compute capability 9.0 (sm_90a code runs

@@ -67,6 +67,9 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
   if (p.seq_kv < 1) return "needs seq_kv >= 1";
   if (p.seq_q > INT_MAX / 2 || p.seq_kv > INT_MAX / 2) return "seq_q and seq_kv must be below 2^30";
   if (p.heads_q > 65535 || p.batch > 65535) return "heads_q and batch must each be at most 65535";
+  // Work items (64 or more query rows of one head) are counted in int, a CTA stepping past the
+  // last by up to one grid.
+  if ((p.seq_q + 63) / 64 * p.heads_q * p.batch > INT_MAX / 2) return "seq_q / 64 * heads_q * batch must be below 2^30";
   // The running max is kept unscaled, which orders scores correctly only for a positive scale.
   if (!(p.sm_scale > 0.0f) || !std::isfinite(p.sm_scale)) return "needs a finite sm_scale > 0";
   // The epilogue stores 4-byte pairs; keep out's rows 16-byte aligned like q, k and v.

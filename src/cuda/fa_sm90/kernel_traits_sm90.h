@@ -36,13 +36,20 @@ struct KernelTraitsSm90 {
   static constexpr uint32_t kQColBlockBytes = kBlockM * kRowBytes;
   static constexpr uint32_t kKVColBlockBytes = kBlockN * kRowBytes;
 
+  // Two Q buffers let a persistent CTA load its next work item's Q while the current one runs
+  // (flash_fwd_kernel_sm90.h); the 176-key tiles leave no room for a second (32 + 2 x 88 KB),
+  // so those kernels take one item per CTA.
+  static constexpr int kQBuffers = kWideKV ? 1 : 2;
+  static constexpr bool kPersistent = kQBuffers == 2;
+
   // Byte offsets from the 1024-aligned shared-memory base.
   static constexpr uint32_t kOffQ = 0;
-  static constexpr uint32_t kOffK = kOffQ + kQBytes;
+  static constexpr uint32_t kOffK = kOffQ + kQBuffers * kQBytes;
   static constexpr uint32_t kOffV = kOffK + kStages * kKVBytes;
   static constexpr uint32_t kOffBarriers = kOffV + kStages * kVStageBytes;
-  // q_full, then per stage k_full, v_full, k_empty, v_empty.
-  static constexpr int kBarriers = 1 + 4 * kStages;
+  // q_full, then per stage k_full, v_full, k_empty, v_empty (SmemSm90), then q_full of buffer 1
+  // and q_empty of both (SmemFa).
+  static constexpr int kBarriers = 1 + 4 * kStages + 3;
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
   static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
 

@@ -4,7 +4,10 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
+
 #include "cuda/common/check.h"
+#include "cuda/common/device_query.h"
 #include "cuda/fa_sm90/flash_fwd_kernel_sm90.h"
 #include "cuda/fa_sm90/kernel_traits_sm90.h"
 
@@ -15,8 +18,17 @@ void run_fa_sm90(const TensorMaps& tm, const ParamsSm90& p, GridSize g, cudaStre
   using Traits = KernelTraitsSm90<kHeadDim, T, kWideKV>;
   auto kernel = flash_fwd_kernel_sm90<Traits>;
   DATTN_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Traits::kSmemBytes));
-  const dim3 grid((g.seq_q + Traits::kBlockM - 1) / Traits::kBlockM, g.heads_q, g.batch);
-  kernel<<<grid, Traits::kThreads, Traits::kSmemBytes, stream>>>(tm, p);
+  const int m_blocks = (g.seq_q + Traits::kBlockM - 1) / Traits::kBlockM;
+  const WorkList work{m_blocks * g.heads_q * g.batch, m_blocks, g.heads_q};  // fa_sm90.cu bounds it
+  // Persistent (one CTA per SM, the register file holds one) where the kernel has two Q buffers
+  // and no causal mask (whose items differ in length: one CTA each lets the hardware balance).
+  int grid = work.items;
+  if (Traits::kPersistent && !p.causal) {
+    int device = 0;
+    DATTN_CUDA_CHECK(cudaGetDevice(&device));
+    grid = std::min(grid, multiprocessor_count(device));
+  }
+  kernel<<<grid, Traits::kThreads, Traits::kSmemBytes, stream>>>(tm, p, work);
   DATTN_CUDA_CHECK_LAUNCH();
 }
 

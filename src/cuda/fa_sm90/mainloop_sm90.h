@@ -69,15 +69,17 @@ __device__ __forceinline__ void release_buffer(uint32_t empty_bar) {
 }
 
 // The producer's loop over KV tiles 0..n_tiles-1, shared by fa_sm90 and sage_sm90: tile n goes
-// to stage n % kStages once the consumers released that stage's buffer (K and V separately),
-// with the tile's byte count expected on the full barrier; load_k / load_v(stage, first_key)
-// issue the TMA copies, which complete on sm.k_full(stage) / sm.v_full(stage).
+// to stage (first + n) % kStages once the consumers released that stage's buffer (K and V
+// separately), with the tile's byte count expected on the full barrier; load_k /
+// load_v(stage, first_key) issue the TMA copies, which complete on sm.k_full(stage) /
+// sm.v_full(stage). first: the tiles the CTA streamed before (a persistent CTA's earlier work
+// items), so that the stages and their phases carry on.
 template <class Traits, class LoadK, class LoadV>
 __device__ __forceinline__ void stream_kv_tiles(const SmemSm90<Traits>& sm, int n_tiles, const LoadK& load_k,
-                                                const LoadV& load_v) {
+                                                const LoadV& load_v, int first = 0) {
   for (int n = 0; n < n_tiles; ++n) {
-    const int s = n % Traits::kStages;
-    const int use = n / Traits::kStages;  // how many times buffer s was filled before
+    const int s = (first + n) % Traits::kStages;
+    const int use = (first + n) / Traits::kStages;  // how many times buffer s was filled before
     const int key0 = n * Traits::kBlockN;
     if (use > 0) sm90::mbar_wait(sm.k_empty(s), (use - 1) & 1);
     sm90::mbar_arrive_expect_tx(sm.k_full(s), Traits::kKTileBytes);
@@ -97,23 +99,6 @@ struct ProducerSm90 {
     for (int c = 0; c < Traits::kColBlocks; ++c) {
       sm90::tma_load_4d(dst + c * col_block_bytes, map, bar, c * Traits::kBoxCols, row0, head, batch);
     }
-  }
-
-  static __device__ void run(const SmemSm90<Traits>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k,
-                             const CUtensorMap* tm_v, const TileCoord& tc, int n_tiles) {
-    sm90::tma_prefetch_descriptor(tm_q);
-    sm90::tma_prefetch_descriptor(tm_k);
-    sm90::tma_prefetch_descriptor(tm_v);
-    sm90::mbar_arrive_expect_tx(sm.q_full(), Traits::kQBytes);
-    load_tile(sm.q(), Traits::kQColBlockBytes, tm_q, sm.q_full(), tc.m0, tc.head, tc.batch);
-    stream_kv_tiles(
-        sm, n_tiles,
-        [&](int s, int row0) {
-          load_tile(sm.k(s), Traits::kKVColBlockBytes, tm_k, sm.k_full(s), row0, tc.head_kv, tc.batch);
-        },
-        [&](int s, int row0) {
-          load_tile(sm.v(s), Traits::kKVColBlockBytes, tm_v, sm.v_full(s), row0, tc.head_kv, tc.batch);
-        });
   }
 };
 

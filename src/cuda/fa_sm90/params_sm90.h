@@ -25,6 +25,13 @@ struct TensorMaps {
   CUtensorMap q, k, v;
 };
 
+// A CTA's work items: block_m query rows of one (batch, query head), m-block fastest (under a
+// causal mask the last m-blocks, which see the most keys, first). A persistent launch (grid
+// smaller than items) gives CTA c the items c, c + gridDim.x, ...
+struct WorkList {
+  int items, m_blocks, heads_q;
+};
+
 struct GridSize {
   int seq_q, heads_q, batch;
 };

@@ -19,19 +19,21 @@ struct TileSizeSm90 {
 // wide_kv (D = 128 only, wide_kv_tiles() below): 176-key tiles instead of 128.
 constexpr TileSizeSm90 tile_size_sm90(int head_dim, bool wide_kv = false) {
   // D=128: S (64 fp32 registers/thread at block_n 128) + O (64) + P (32) fit the 240 registers
-  //   a consumer gets after setmaxnreg; Q 32 KB + 2 stages of K and V (128 KB) = 160 KB of
-  //   the 227 KB a CTA may use, so 1 CTA/SM; two stages let TMA fetch tile n+1 during tile n.
+  //   a consumer gets after setmaxnreg; two Q buffers (64 KB: a persistent CTA loads its next
+  //   item's Q early, kernel_traits_sm90.h) + 2 stages of K and V (128 KB) = 192 KB of the
+  //   227 KB a CTA may use, so 1 CTA/SM; two stages let TMA fetch tile n+1 during tile n.
   //   Overlap: measured +6-11 % on an H100 (bench/NOTES.md, v2).
   //   wide_kv: 176 keys (FA3's tile for non-causal hdim 128): S 88 + O 64 + P 44 registers, no
-  //   spills; 208 KB of shared memory; 903 SASS instructions per 176-key tile against 699 per
-  //   128, so the per-tile costs (barriers, waits, row maxima) spread over 37 % more keys.
+  //   spills; 208 KB of shared memory with one Q buffer (so one item per CTA); 903 SASS
+  //   instructions per 176-key tile against 699 per 128, so the per-tile costs (barriers,
+  //   waits, row maxima) spread over 37 % more keys.
   if (head_dim == 128) return {128, wide_kv ? 176 : 128, 2, 2, true};
   // D=64: three consumers (192 query rows, as FA3 does): S (64) + O (32) + P (32) fit the 160
   //   registers each of three consumers gets, and a third warp per scheduler hides more of the
   //   softmax's latencies: same-machine A/B on an H200 against two consumers (bench/NOTES.md
   //   session 6) SD3.5 1.002 -> 0.764 ms, CogVideoX 8.83 -> 7.31 ms. block_n stays 128 so each
-  //   Q·Kᵀ wgmma is wide (n128) and the softmax overhead per FLOP does not double. 88 KB of
-  //   shared memory. No overlap: it measured 10 % slower at D=64 on an H100 (bench/NOTES.md, v2).
+  //   Q·Kᵀ wgmma is wide (n128) and the softmax overhead per FLOP does not double. 112 KB of
+  //   shared memory (two 24 KB Q buffers, two 32 KB stages). No overlap: it measured 10 % slower at D=64 on an H100 (bench/NOTES.md, v2).
   if (head_dim == 64) return {192, 128, 3, 2, false};
   return {0, 0, 0, 0, false};
 }
