@@ -2,6 +2,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <stdexcept>
@@ -29,8 +30,9 @@ bool refuse(std::string* reason, const std::string& why) {
 std::string device_reason(int device, int64_t head_dim) {
   static DeviceAnswers<std::pair<int, int64_t>> answers;
   return answers.get({device, head_dim}, [&] {
-    // D = 128: the wide tiles' need, the larger of the two.
-    const int smem = head_dim == 128 ? KernelTraitsSm90<128, __nv_bfloat16, true>::kSmemBytes
+    // D = 128: the larger need of its two tile widths.
+    const int smem = head_dim == 128 ? std::max(KernelTraitsSm90<128, __nv_bfloat16, true>::kSmemBytes,
+                                                KernelTraitsSm90<128, __nv_bfloat16, false>::kSmemBytes)
                                      : KernelTraitsSm90<64, __nv_bfloat16>::kSmemBytes;
     return sm90_kernel_reason(device, smem, flash_sm90::fa_sm90_probe_kernel());
   });
@@ -72,13 +74,8 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
   if ((p.seq_q + 63) / 64 * p.heads_q * p.batch > INT_MAX / 2) return "seq_q / 64 * heads_q * batch must be below 2^30";
   // The running max is kept unscaled, which orders scores correctly only for a positive scale.
   if (!(p.sm_scale > 0.0f) || !std::isfinite(p.sm_scale)) return "needs a finite sm_scale > 0";
-  // The epilogue stores 4-byte pairs; keep out's rows 16-byte aligned like q, k and v.
-  const dattn_view& o = p.out;
-  if (reinterpret_cast<uintptr_t>(o.data) % 16 != 0 || o.stride_b % 8 != 0 || o.stride_h % 8 != 0 ||
-      o.stride_s % 8 != 0) {
-    return "out rows must be 16-byte aligned (data pointer aligned, strides multiples of 8 elements)";
-  }
-  const std::pair<const dattn_view*, const char*> views[] = {{&p.q, "q"}, {&p.k, "k"}, {&p.v, "v"}};
+  // out is written by TMA (epilogue_sm90.h, stores_o_by_tma) or by 4-byte stores: TMA's rules.
+  const std::pair<const dattn_view*, const char*> views[] = {{&p.q, "q"}, {&p.k, "k"}, {&p.v, "v"}, {&p.out, "out"}};
   for (const auto& [view, name] : views) {
     if (std::string why = view_reason(*view); !why.empty()) return std::string(name) + ": " + why;
   }
@@ -97,7 +94,8 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
   return {};
 }
 
-// The three TMA descriptors; a view the driver refuses is a reason too.
+// The TMA descriptors (out's where the kernel stores by TMA); a view the driver refuses is a
+// reason too.
 std::string encode_maps(const dattn_problem& p, bool wide_kv, flash_sm90::TensorMaps* maps) {
   // TMA box rows: Q tiles are block_m rows, K and V tiles block_n.
   const flash_sm90::TileSizeSm90 tile = flash_sm90::tile_size_sm90(static_cast<int>(p.head_dim), wide_kv);
@@ -114,6 +112,11 @@ std::string encode_maps(const dattn_problem& p, bool wide_kv, flash_sm90::Tensor
     const std::string why = flash_sm90::encode_tensor_map(op.map, op.view, p.dtype, p.batch, op.heads, op.seq,
                                                        p.head_dim, op.rows);
     if (!why.empty()) return std::string(op.name) + ": " + why;
+  }
+  if (flash_sm90::stores_o_by_tma(static_cast<int>(p.head_dim), wide_kv)) {  // one consumer's 64 rows a box
+    const std::string why =
+        flash_sm90::encode_tensor_map(&maps->o, p.out, p.dtype, p.batch, p.heads_q, p.seq_q, p.head_dim, 64);
+    if (!why.empty()) return "out: " + why;
   }
   return {};
 }

@@ -136,10 +136,16 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
   };
   // Normalizes O and writes the item's rows (and LSE), then starts the next item from zero.
   const auto finish_item = [&](const TileCoord& tc, const float (&inv_sum)[2], const float (&row_lse)[2]) {
-    T* out = static_cast<T*>(p.out) + tc.batch * p.out_stride_b + tc.head * p.out_stride_h +
-             int64_t(tc.m0) * p.out_stride_s;
     float* lse = p.lse == nullptr ? nullptr : p.lse + tc.batch * p.lse_stride_b + tc.head * p.lse_stride_h + tc.m0;
-    EpilogueSm90<Traits>::store(o, inv_sum, row_lse, out, p.out_stride_s, lse, warp_row, p.seq_q - tc.m0);
+    if constexpr (Traits::kStoreOByTma) {
+      EpilogueSm90<Traits>::store_tma(o, inv_sum, row_lse, sm.base + Traits::kOffO + wg * Traits::kOWarpgroupBytes,
+                                      &tm.o, sm90::WarpgroupBarrier{wg}, tc.m0 + wg * 64, tc.head, tc.batch, lse,
+                                      warp_row, p.seq_q - tc.m0);
+    } else {
+      T* out = static_cast<T*>(p.out) + tc.batch * p.out_stride_b + tc.head * p.out_stride_h +
+               int64_t(tc.m0) * p.out_stride_s;
+      EpilogueSm90<Traits>::store(o, inv_sum, row_lse, out, p.out_stride_s, lse, warp_row, p.seq_q - tc.m0);
+    }
     zero_o();
   };
   // This warp is done reading Q buffer b (every Q·Kᵀ of an item retired): the producer may
@@ -184,6 +190,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
       softmax = Softmax{};
       finish_item(tc, inv_sum, row_lse);
     }
+    EpilogueSm90<Traits>::drain();
   } else {
     // Software pipeline inside the warpgroup (FA3's intra-warpgroup overlap): S_n = Q·K_nᵀ and
     // O += P_{n-1}·V_{n-1} are in flight together, and the softmax of S_n runs while the tensor
@@ -204,6 +211,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
       float inv_sum[2], row_lse[2];
       softmax.finalize(inv_sum, row_lse, p.scale_log2);
       finish_item(tc, inv_sum, row_lse);
+      EpilogueSm90<Traits>::drain();
       return;
     }
     turns.start();
@@ -303,6 +311,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     float inv_sum[2], row_lse[2];
     softmax.finalize(inv_sum, row_lse, p.scale_log2);
     finish_item(tc, inv_sum, row_lse);
+    EpilogueSm90<Traits>::drain();
   }
 #endif
 }

@@ -9,6 +9,12 @@
 
 namespace dattn::cuda::flash_sm90 {
 
+// Whether the epilogue stages O in shared memory and stores it by TMA (epilogue_sm90.h): at
+// D = 128 with 128-key tiles, +7.7 % at (4,32,1024,128), +3.5 % at 4096, +2.2 % Flux (same-call
+// A/B on an H200, bench/NOTES.md v37). Not beside the 176-key tiles (no room), and not at
+// D = 64, whose three consumers measured 1.3 % slower with it (SD3.5, CogVideoX).
+constexpr bool stores_o_by_tma(int head_dim, bool wide_kv) { return head_dim == 128 && !wide_kv; }
+
 template <int kHeadDim_, class T, bool kWideKV = false>
 struct KernelTraitsSm90 {
   using Element = T;
@@ -42,16 +48,22 @@ struct KernelTraitsSm90 {
   static constexpr int kQBuffers = kWideKV ? 1 : 2;
   static constexpr bool kPersistent = kQBuffers == 2;
 
+  static constexpr bool kStoreOByTma = stores_o_by_tma(kHeadDim, kWideKV);
+  static constexpr uint32_t kOWarpgroupBytes = 64 * kHeadDim * 2;  // one consumer's rows
+  static constexpr uint32_t kOBytes = kStoreOByTma ? kConsumers * kOWarpgroupBytes : 0;
+
   // Byte offsets from the 1024-aligned shared-memory base.
   static constexpr uint32_t kOffQ = 0;
   static constexpr uint32_t kOffK = kOffQ + kQBuffers * kQBytes;
   static constexpr uint32_t kOffV = kOffK + kStages * kKVBytes;
-  static constexpr uint32_t kOffBarriers = kOffV + kStages * kVStageBytes;
+  static constexpr uint32_t kOffO = kOffV + kStages * kVStageBytes;
+  static constexpr uint32_t kOffBarriers = kOffO + kOBytes;
   // q_full, then per stage k_full, v_full, k_empty, v_empty (SmemSm90), then q_full of buffer 1
   // and q_empty of both (SmemFa).
   static constexpr int kBarriers = 1 + 4 * kStages + 3;
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
   static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
+  static_assert(kSmemBytes <= 227 * 1024, "more shared memory than an sm_90 CTA may use");
 
   // Producer warpgroup keeps few registers; consumers take the rest (setmaxnreg).
   static constexpr int kProducerRegs = 24;

@@ -23,6 +23,7 @@ struct ParamsSm90 {
 // The three TMA descriptors; passed by value as __grid_constant__ kernel parameters.
 struct TensorMaps {
   CUtensorMap q, k, v;
+  CUtensorMap o;  // boxes of 64 rows x 64 columns; encoded where stores_o_by_tma (kernel_traits_sm90.h)
 };
 
 // A CTA's work items: block_m query rows of one (batch, query head), m-block fastest (under a

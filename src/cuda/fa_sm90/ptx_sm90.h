@@ -90,6 +90,22 @@ __device__ __forceinline__ void tma_load_4d(uint32_t dst, const CUtensorMap* map
       : "memory");
 }
 
+// Copies the box at shared-memory `src` to coordinates (c0 innermost .. c3) of a 4-D tensor
+// map; elements outside the map's bounds are not written. Completion is tracked per thread by
+// bulk groups: tma_store_commit, then tma_store_wait_read (the source may be overwritten) or
+// tma_store_wait (the writes are done).
+__device__ __forceinline__ void tma_store_4d(const CUtensorMap* map, uint32_t src, int c0, int c1, int c2, int c3) {
+  DATTN_SM90_ASM("cp.async.bulk.tensor.4d.global.shared::cta.bulk_group [%0, {%2, %3, %4, %5}], [%1];\n" ::"l"(
+                     reinterpret_cast<uint64_t>(map)),
+                 "r"(src), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
+                 : "memory");
+}
+__device__ __forceinline__ void tma_store_commit() { DATTN_SM90_ASM("cp.async.bulk.commit_group;\n" ::: "memory"); }
+__device__ __forceinline__ void tma_store_wait_read() {
+  DATTN_SM90_ASM("cp.async.bulk.wait_group.read 0;\n" ::: "memory");
+}
+__device__ __forceinline__ void tma_store_wait() { DATTN_SM90_ASM("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
+
 // ---- wgmma ----------------------------------------------------------------------------
 
 // Orders earlier register writes (accumulators, A fragments) before the next wgmma reads them.
@@ -189,6 +205,16 @@ struct WarpgroupStagger {
   }
   __device__ __forceinline__ void release() const {  // after the first tile
     if (kEnabled && wg == 0) DATTN_SM90_ASM("bar.arrive %0, 256;\n" ::"r"(kId) : "memory");
+  }
+};
+
+// The 128 threads of consumer warpgroup `wg` (0-based) meet at named barrier kFirst + wg, after
+// WarpgroupTurns' and WarpgroupStagger's: the epilogue's shared-memory staging (epilogue_sm90.h).
+struct WarpgroupBarrier {
+  static constexpr int kFirst = 4;
+  int wg;
+  __device__ __forceinline__ void sync() const {
+    DATTN_SM90_ASM("bar.sync %0, 128;\n" ::"r"(kFirst + wg) : "memory");
   }
 };
 

@@ -20,8 +20,9 @@ struct TileSizeSm90 {
 constexpr TileSizeSm90 tile_size_sm90(int head_dim, bool wide_kv = false) {
   // D=128: S (64 fp32 registers/thread at block_n 128) + O (64) + P (32) fit the 240 registers
   //   a consumer gets after setmaxnreg; two Q buffers (64 KB: a persistent CTA loads its next
-  //   item's Q early, kernel_traits_sm90.h) + 2 stages of K and V (128 KB) = 192 KB of the
-  //   227 KB a CTA may use, so 1 CTA/SM; two stages let TMA fetch tile n+1 during tile n.
+  //   item's Q early, kernel_traits_sm90.h) + 2 stages of K and V (128 KB) + O's staging for
+  //   its TMA store (32 KB, epilogue_sm90.h) = 224 KB of the 227 KB a CTA may use, so 1 CTA/SM;
+  //   two stages let TMA fetch tile n+1 during tile n.
   //   Overlap: measured +6-11 % on an H100 (bench/NOTES.md, v2).
   //   wide_kv: 176 keys (FA3's tile for non-causal hdim 128): S 88 + O 64 + P 44 registers, no
   //   spills; 208 KB of shared memory with one Q buffer (so one item per CTA); 903 SASS
