@@ -38,18 +38,6 @@ std::string device_reason(int device, int64_t head_dim) {
   });
 }
 
-// What TMA requires of a view: a 16-byte aligned base and strides that are positive
-// multiples of 16 bytes below 2^40 bytes.
-std::string view_reason(const dattn_view& v) {
-  if (reinterpret_cast<uintptr_t>(v.data) % 16 != 0) return "data pointer not 16-byte aligned";
-  for (int64_t s : {v.stride_b, v.stride_h, v.stride_s}) {
-    if (s <= 0 || s % 8 != 0 || s >= (int64_t(1) << 39)) {
-      return "strides must be positive multiples of 8 elements (16 bytes) below 2^39, got " + std::to_string(s);
-    }
-  }
-  return {};
-}
-
 // Everything fa_sm90 needs to launch, or the reason it cannot.
 struct Prepared {
   flash_sm90::TensorMaps maps{};
@@ -77,7 +65,7 @@ std::string problem_reason(const dattn_problem& p, Prepared* out) {
   // out is written by TMA (epilogue_sm90.h, stores_o_by_tma) or by 4-byte stores: TMA's rules.
   const std::pair<const dattn_view*, const char*> views[] = {{&p.q, "q"}, {&p.k, "k"}, {&p.v, "v"}, {&p.out, "out"}};
   for (const auto& [view, name] : views) {
-    if (std::string why = view_reason(*view); !why.empty()) return std::string(name) + ": " + why;
+    if (std::string why = flash_sm90::tma_view_reason(*view); !why.empty()) return std::string(name) + ": " + why;
   }
   flash_sm90::ParamsSm90& fp = out->params;
   fp.out = p.out.data;

@@ -3,7 +3,9 @@
 #include <cuda_runtime.h>
 #include <cudaTypedefs.h>
 
+#include <cstdint>
 #include <mutex>
+#include <string>
 
 #include "dattn/types.h"
 
@@ -32,6 +34,16 @@ PFN_cuTensorMapEncodeTiled_v12000 encode_fn(std::string* why) {
 }
 
 }  // namespace
+
+std::string tma_view_reason(const dattn_view& v) {
+  if (reinterpret_cast<uintptr_t>(v.data) % 16 != 0) return "data pointer not 16-byte aligned";
+  for (int64_t s : {v.stride_b, v.stride_h, v.stride_s}) {
+    if (s <= 0 || s % 8 != 0 || s >= (int64_t(1) << 39)) {
+      return "strides must be positive multiples of 8 elements (16 bytes) below 2^39, got " + std::to_string(s);
+    }
+  }
+  return {};
+}
 
 std::string encode_tensor_map(CUtensorMap* map, const TensorMapSpec& spec) {
   std::string why;

@@ -24,6 +24,10 @@ struct TensorMapSpec {
 };
 std::string encode_tensor_map(CUtensorMap* map, const TensorMapSpec& spec);
 
+// Empty when TMA can address `view` of a 16-bit dtype: a 16-byte aligned base and strides
+// that are positive multiples of 16 bytes below 2^40 bytes; otherwise what is wrong.
+std::string tma_view_reason(const dattn_view& view);
+
 // A 4-D map over the [batch, heads, seq, head_dim] view (strides from the view), boxes of
 // 64 x box_rows x 1 x 1 elements, 128-byte swizzled, zero-filled out of bounds. The caller
 // has checked what TMA requires (16-byte aligned base, strides positive multiples of 16

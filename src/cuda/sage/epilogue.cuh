@@ -17,10 +17,14 @@ inline constexpr float kLn2 = 0.6931471805599453f;
 
 // o, m, l: the accumulator (m16n8 C layout: rows g and g+8, columns 8j + 2t, +1), the row
 // max in log2 units and this thread's share of the row sum. row0: the absolute query row of
-// the thread's fragment row g.
-template <class T, int kDp, bool kFp8>
-__device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], const float (&m)[2],
-                             const float (&l_part)[2], int64_t b, int64_t h, int64_t row0) {
+// the thread's fragment row g. Writes the LSE and calls emit(r, j, x0, x1) with the output
+// values of columns 8j + 2t and +1 of fragment row r (row0 + 8r) for every row below seq_q
+// and column below head_dim: where they go is the caller's (store_output below, or the
+// Hopper kernel's shared-memory staging).
+template <class T, int kDp, bool kFp8, class Emit>
+__device__ __forceinline__ void for_each_output(const Params& p, const float (&o)[kDp / 8][4], const float (&m)[2],
+                                                const float (&l_part)[2], int64_t b, int64_t h, int64_t row0,
+                                                Emit&& emit) {
   using Tr = Traits<kDp, kFp8>;
   const int t = threadIdx.x % 4;
   const int64_t hk = h / (p.heads_q / p.heads_kv);
@@ -46,7 +50,6 @@ __device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], cons
     // One correctly rounded reciprocal per row, then products: the CPU reference's formula,
     // so both round alike.
     const float inv_l = seen ? 1.f / l : 0.f;
-    T* out = static_cast<T*>(p.out) + b * p.out_sb + h * p.out_sh + row * p.out_ss;
 #pragma unroll
     for (int j = 0; j < Tr::kDTiles; ++j) {
       const int ch = 8 * j + 2 * t;
@@ -56,12 +59,7 @@ __device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], cons
         x0 *= vs[j].x;
         x1 *= vs[j].y;
       }
-      if (p.out_vec2) {
-        *reinterpret_cast<uint32_t*>(out + ch) = sm80::pack2<T>(x0, x1);
-      } else {
-        out[ch] = ElementTraits<T>::from_float(x0);
-        out[ch + 1] = ElementTraits<T>::from_float(x1);
-      }
+      emit(r, j, x0, x1);
     }
     if (p.lse != nullptr && t == 0) {
       // m and log2(l) are log2 units of the smoothed scores; fp8 P carries a factor 448.
@@ -73,6 +71,22 @@ __device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], cons
       p.lse[b * p.lse_sb + h * p.lse_sh + row] = lse;
     }
   }
+}
+
+// for_each_output into out, two elements per store where out_vec2 allows.
+template <class T, int kDp, bool kFp8>
+__device__ void store_output(const Params& p, const float (&o)[kDp / 8][4], const float (&m)[2],
+                             const float (&l_part)[2], int64_t b, int64_t h, int64_t row0) {
+  const int t = threadIdx.x % 4;
+  for_each_output<T, kDp, kFp8>(p, o, m, l_part, b, h, row0, [&](int r, int j, float x0, float x1) {
+    T* out = static_cast<T*>(p.out) + b * p.out_sb + h * p.out_sh + (row0 + 8 * r) * p.out_ss + 8 * j + 2 * t;
+    if (p.out_vec2) {
+      *reinterpret_cast<uint32_t*>(out) = sm80::pack2<T>(x0, x1);
+    } else {
+      out[0] = ElementTraits<T>::from_float(x0);
+      out[1] = ElementTraits<T>::from_float(x1);
+    }
+  });
 }
 
 }  // namespace dattn::cuda::sage_mma

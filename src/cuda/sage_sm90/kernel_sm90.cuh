@@ -30,10 +30,44 @@
 
 namespace dattn::cuda::sage_sm90 {
 
-// The three TMA descriptors over the packed operands; __grid_constant__ kernel parameters.
+// The TMA descriptors over the packed operands, and over out where o_by_tma (sage_sm90.cu:
+// out meets TMA's rules and head_dim is the padded one); __grid_constant__ kernel parameters.
 struct TensorMaps {
-  CUtensorMap q, k, v;
+  CUtensorMap q, k, v, o;
+  int o_by_tma;
 };
+
+// The output rows of a consumer warpgroup through shared memory and one TMA store per 64
+// columns, instead of 4-byte stores scattered over 16 rows per warp instruction (a clock64
+// trace of fa_sm90 found those ~1500 cycles per warpgroup, bench/NOTES.md session 9): the
+// values (and LSE) of sage_mma::for_each_output, 128-byte swizzled into `staging` as the o
+// map's boxes [kDp / 64][64 rows][64 columns] (chunk c of row r at c ^ (r % 8): a warp's
+// 8 rows x 4 lanes hit 32 banks). TMA skips the rows past seq_q. One item per CTA: the
+// staging is written once, and read by TMA before the CTA exits.
+template <class T, class Tr>
+__device__ __forceinline__ void store_output_tma(const TensorMaps& tm, const sage_mma::Params& p,
+                                                 const float (&o)[Tr::kDp / 8][4], const float (&m)[2],
+                                                 const float (&row_sum)[2], const flash_sm90::TileCoord& tc, int wg,
+                                                 int row, uint32_t staging) {
+  const int t = threadIdx.x % 4;
+  const int local = threadIdx.x % 128 / 32 * 16 + threadIdx.x % 32 / 4;  // first row within the 64
+  sage_mma::for_each_output<T, Tr::kDp, Tr::kFp8>(
+      p, o, m, row_sum, tc.batch, tc.head, row, [&](int r, int j, float x0, float x1) {
+        const int lr = local + 8 * r;
+        sm90::st_shared_u32(staging + (j / 8) * (64 * 128) + lr * 128 + ((j % 8) ^ (lr % 8)) * 16 + 4 * t,
+                            sm80::pack2<T>(x0, x1));
+      });
+  sm90::fence_proxy_async_smem();  // the stores above, seen by TMA
+  sm90::WarpgroupBarrier{wg}.sync();
+  if (threadIdx.x % 128 == 0) {
+#pragma unroll
+    for (int box = 0; box < Tr::kDp / 64; ++box) {
+      sm90::tma_store_4d(&tm.o, staging + box * (64 * 128), 64 * box, tc.m0 + wg * 64, tc.head, tc.batch);
+    }
+    sm90::tma_store_commit();
+    sm90::tma_store_wait_read();  // the staging stays valid until TMA has read it
+  }
+}
 
 template <class Tr>
 struct Producer {
@@ -371,7 +405,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // sum, so each passes a quarter (exact: a power of two, and four equal addends).
   const float row_sum[2] = {Tr::kSumsByMma ? 0.25f * osum[0][0] : softmax.row_sum[0],
                             Tr::kSumsByMma ? 0.25f * osum[0][2] : softmax.row_sum[1]};
-  sage_mma::store_output<T, Tr::kDp, Tr::kFp8>(p, o, softmax.row_max, row_sum, tc.batch, head, row);
+  if (tm.o_by_tma) {
+    store_output_tma<T, Tr>(tm, p, o, softmax.row_max, row_sum, tc, wg, row,
+                            sm.base + Tr::kOffO + wg * Tr::kOWarpgroupBytes);
+  } else {
+    sage_mma::store_output<T, Tr::kDp, Tr::kFp8>(p, o, softmax.row_max, row_sum, tc.batch, head, row);
+  }
 #endif
 }
 

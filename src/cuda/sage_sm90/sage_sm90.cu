@@ -74,6 +74,11 @@ void sage_attn_sm90(const sage_mma::Params& k, const quant::PackedShape& s, int3
   }
   // The packed buffers are ours (256-byte aligned, padded rows): a refusal is a bug here.
   if (!why.empty()) throw std::logic_error("sage_attn (Hopper): tensor map of a packed operand: " + why);
+  // out by TMA where it can be (boxes of one consumer's 64 rows x 64 columns); otherwise, or
+  // if the driver refuses the map, the kernel's direct stores.
+  const dattn_view out{k.out, k.out_sb, k.out_sh, k.out_ss};
+  tm.o_by_tma = k.head_dim == s.dp && flash_sm90::tma_view_reason(out).empty() &&
+                flash_sm90::encode_tensor_map(&tm.o, out, dtype, s.batch, s.heads_q, s.seq_q, k.head_dim, 64).empty();
   if (s.fp8_v) {
     sage_sm90::launch_fp8(tm, k, s.batch, dtype, s.dp, causal, stream);
   } else {

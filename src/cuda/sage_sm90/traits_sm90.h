@@ -87,11 +87,16 @@ struct TraitsSm90 : Tile {
   static constexpr uint32_t kVSumWord = kFp8 ? 0x38383838u : 0x3C003C00u;  // 1.0 in e4m3 / f16
   static constexpr uint32_t kVStageBytes = kVTileBytes + kVSumBytes;
 
+  // Each consumer's 64 output rows (16-bit) staged for a TMA store where the output allows one
+  // (kernel_sm90.cuh, store_output_tma).
+  static constexpr uint32_t kOWarpgroupBytes = 64 * kDp * 2;
+
   // Byte offsets from the 1024-aligned shared-memory base (every tile stays 1024-aligned).
   static constexpr uint32_t kOffQ = 0;
   static constexpr uint32_t kOffK = kOffQ + kQBytes;
   static constexpr uint32_t kOffV = kOffK + kStages * kKTileBytes;
-  static constexpr uint32_t kOffBarriers = kOffV + kStages * kVStageBytes;
+  static constexpr uint32_t kOffO = kOffV + kStages * kVStageBytes;
+  static constexpr uint32_t kOffBarriers = kOffO + kConsumers * kOWarpgroupBytes;
   static_assert(kOffK % 1024 == 0 && kOffV % 1024 == 0 && kVStageBytes % 1024 == 0 && kOffBarriers % 8 == 0,
                 "tile alignment");
   // q_full, then per stage k_full, v_full, k_empty, v_empty (fa_sm90's SmemSm90 order).
