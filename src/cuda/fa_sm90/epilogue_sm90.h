@@ -38,9 +38,9 @@ struct EpilogueSm90 {
     }
   }
 
-  // The same through `staging` (this warpgroup's kOWarpgroupBytes, 1024-byte aligned): the
-  // rows as the o map's boxes, [head_dim / 64][64 rows][64 columns], 128-byte swizzled (chunk c
-  // of row r at chunk c ^ (r % 8): the warp's 8 rows x 4 lanes then hit 32 different banks),
+  // The same through `staging` (Traits::o_staging, 1024-byte aligned): the rows as the o map's
+  // boxes of [64 rows][64 columns], kOBoxStride apart, 128-byte swizzled (chunk c of row r at
+  // chunk c ^ (r % 8): the warp's 8 rows x 4 lanes then hit 32 different banks),
   // then one TMA store per box by the warpgroup's first thread, which the store's other work
   // does not wait for: 32 scattered 4-byte global stores per thread cost a consumer ~1500
   // cycles per item, on its critical path (a clock64 trace, bench/NOTES.md session 9). The
@@ -60,7 +60,7 @@ struct EpilogueSm90 {
       const int lr = local + 8 * r;
 #pragma unroll
       for (int i = 0; i < kNBlocksO; ++i) {
-        const uint32_t at = staging + (i / 8) * (64 * 128) + lr * 128 + ((i % 8) ^ (lr % 8)) * 16 + 4 * t;
+        const uint32_t at = staging + (i / 8) * Traits::kOBoxStride + lr * 128 + ((i % 8) ^ (lr % 8)) * 16 + 4 * t;
         sm90::st_shared_u32(at, sm80::pack2<T>(o[i][2 * r] * inv_sum[r], o[i][2 * r + 1] * inv_sum[r]));
       }
       if (lse != nullptr && t == 0 && row + 8 * r < rows_left) lse[row + 8 * r] = row_lse[r];
@@ -70,7 +70,7 @@ struct EpilogueSm90 {
     if (leader) {
 #pragma unroll
       for (int box = 0; box < Traits::kHeadDim / 64; ++box) {
-        sm90::tma_store_4d(map, staging + box * (64 * 128), 64 * box, m0, head, batch);
+        sm90::tma_store_4d(map, staging + box * Traits::kOBoxStride, 64 * box, m0, head, batch);
       }
       sm90::tma_store_commit();
     }

@@ -138,7 +138,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
   const auto finish_item = [&](const TileCoord& tc, const float (&inv_sum)[2], const float (&row_lse)[2]) {
     float* lse = p.lse == nullptr ? nullptr : p.lse + tc.batch * p.lse_stride_b + tc.head * p.lse_stride_h + tc.m0;
     if constexpr (Traits::kStoreOByTma) {
-      EpilogueSm90<Traits>::store_tma(o, inv_sum, row_lse, sm.base + Traits::kOffO + wg * Traits::kOWarpgroupBytes,
+      EpilogueSm90<Traits>::store_tma(o, inv_sum, row_lse, sm.base + Traits::o_staging(wg),
                                       &tm.o, sm90::WarpgroupBarrier{wg}, tc.m0 + wg * 64, tc.head, tc.batch, lse,
                                       warp_row, p.seq_q - tc.m0);
     } else {

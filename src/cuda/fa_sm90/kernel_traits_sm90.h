@@ -10,10 +10,10 @@
 namespace dattn::cuda::flash_sm90 {
 
 // Whether the epilogue stages O in shared memory and stores it by TMA (epilogue_sm90.h): at
-// D = 128 with 128-key tiles, +7.7 % at (4,32,1024,128), +3.5 % at 4096, +2.2 % Flux (same-call
-// A/B on an H200, bench/NOTES.md v37). Not beside the 176-key tiles (no room), and not at
-// D = 64, whose three consumers measured 1.3 % slower with it (SD3.5, CogVideoX).
-constexpr bool stores_o_by_tma(int head_dim, bool wide_kv) { return head_dim == 128 && !wide_kv; }
+// D = 128, +7.7 % at (4,32,1024,128), +3.5 % at 4096, +2.2 % Flux with 128-key tiles (same-call
+// A/B on an H200, bench/NOTES.md v37). Not at D = 64, whose three consumers measured 1.3 %
+// slower with it (SD3.5, CogVideoX).
+constexpr bool stores_o_by_tma(int head_dim, bool /*wide_kv*/) { return head_dim == 128; }
 
 template <int kHeadDim_, class T, bool kWideKV = false>
 struct KernelTraitsSm90 {
@@ -49,8 +49,14 @@ struct KernelTraitsSm90 {
   static constexpr bool kPersistent = kQBuffers == 2;
 
   static constexpr bool kStoreOByTma = stores_o_by_tma(kHeadDim, kWideKV);
-  static constexpr uint32_t kOWarpgroupBytes = 64 * kHeadDim * 2;  // one consumer's rows
-  static constexpr uint32_t kOBytes = kStoreOByTma ? kConsumers * kOWarpgroupBytes : 0;
+  // The staging of a consumer's 64 rows: a buffer of its own (kOWarpgroupBytes, one 64-column
+  // box after another), or, in a CTA that runs one item (the 176-key tiles, which have no room
+  // for one), the consumer's own rows of the Q buffer, dead once its last Q·Kᵀ retired: the
+  // same 128-byte-swizzled [64 rows][64 columns] boxes, kQColBlockBytes apart.
+  static constexpr bool kOStagedInQ = kStoreOByTma && !kPersistent;
+  static constexpr uint32_t kOWarpgroupBytes = 64 * kHeadDim * 2;
+  static constexpr uint32_t kOBytes = kStoreOByTma && !kOStagedInQ ? kConsumers * kOWarpgroupBytes : 0;
+  static constexpr uint32_t kOBoxStride = kOStagedInQ ? kQColBlockBytes : 64 * kRowBytes;
 
   // Byte offsets from the 1024-aligned shared-memory base.
   static constexpr uint32_t kOffQ = 0;
@@ -64,6 +70,10 @@ struct KernelTraitsSm90 {
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
   static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
   static_assert(kSmemBytes <= 227 * 1024, "more shared memory than an sm_90 CTA may use");
+  // Consumer wg's staging for its output rows (epilogue_sm90.h), from the aligned base.
+  static constexpr uint32_t o_staging(int wg) {
+    return kOStagedInQ ? kOffQ + wg * 64 * kRowBytes : kOffO + wg * kOWarpgroupBytes;
+  }
 
   // Producer warpgroup keeps few registers; consumers take the rest (setmaxnreg).
   static constexpr int kProducerRegs = 24;
