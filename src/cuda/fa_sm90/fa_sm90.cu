@@ -101,7 +101,7 @@ std::string encode_maps(const dattn_problem& p, bool wide_kv, flash_sm90::Tensor
                                                        p.head_dim, op.rows);
     if (!why.empty()) return std::string(op.name) + ": " + why;
   }
-  if (flash_sm90::stores_o_by_tma(static_cast<int>(p.head_dim), wide_kv)) {  // one consumer's 64 rows a box
+  if (flash_sm90::stores_o_by_tma(static_cast<int>(p.head_dim))) {  // one consumer's 64 rows a box
     const std::string why =
         flash_sm90::encode_tensor_map(&maps->o, p.out, p.dtype, p.batch, p.heads_q, p.seq_q, p.head_dim, 64);
     if (!why.empty()) return "out: " + why;

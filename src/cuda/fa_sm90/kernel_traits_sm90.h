@@ -10,10 +10,10 @@
 namespace dattn::cuda::flash_sm90 {
 
 // Whether the epilogue stages O in shared memory and stores it by TMA (epilogue_sm90.h): at
-// D = 128, +7.7 % at (4,32,1024,128), +3.5 % at 4096, +2.2 % Flux with 128-key tiles (same-call
-// A/B on an H200, bench/NOTES.md v37). Not at D = 64, whose three consumers measured 1.3 %
-// slower with it (SD3.5, CogVideoX).
-constexpr bool stores_o_by_tma(int head_dim, bool /*wide_kv*/) { return head_dim == 128; }
+// D = 128, +7.7 % at (4,32,1024,128), +3.5 % at 4096, +2.2 % Flux with 128-key tiles, ~+1 % at
+// 8k with 176-key tiles (same-call A/Bs on an H200, bench/NOTES.md v37, v40). Not at D = 64,
+// whose three consumers measured 1.3 % slower with it (SD3.5, CogVideoX).
+constexpr bool stores_o_by_tma(int head_dim) { return head_dim == 128; }
 
 template <int kHeadDim_, class T, bool kWideKV = false>
 struct KernelTraitsSm90 {
@@ -48,7 +48,7 @@ struct KernelTraitsSm90 {
   static constexpr int kQBuffers = kWideKV ? 1 : 2;
   static constexpr bool kPersistent = kQBuffers == 2;
 
-  static constexpr bool kStoreOByTma = stores_o_by_tma(kHeadDim, kWideKV);
+  static constexpr bool kStoreOByTma = stores_o_by_tma(kHeadDim);
   // The staging of a consumer's 64 rows: a buffer of its own (kOWarpgroupBytes, one 64-column
   // box after another), or, in a CTA that runs one item (the 176-key tiles, which have no room
   // for one), the consumer's own rows of the Q buffer, dead once its last Q·Kᵀ retired: the
