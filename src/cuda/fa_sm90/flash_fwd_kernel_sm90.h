@@ -6,7 +6,8 @@
 // consumer warpgroups (tile_size_sm90.h: two at D = 128, three at D = 64) each own 64 query rows
 // and run wgmma + the online softmax. The consumers share every K/V tile and fill each other's
 // gaps on the tensor cores; at D = 128 each also overlaps its own softmax with its wgmma, across
-// work items too (see the consumer loop).
+// work items too (see the consumer loop), and stores its rows through shared memory by TMA
+// (epilogue_sm90.h).
 #pragma once
 
 #include <cstdint>
