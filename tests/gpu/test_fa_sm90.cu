@@ -48,6 +48,9 @@ std::vector<AttnCase> fa_sm90_cases() {
   // here is partial (8300 = 47 tiles + 28 keys); both dtypes and layouts, GQA.
   cases.push_back({.heads_q = 4, .heads_kv = 2, .seq_q = 333, .seq_kv = 8300});
   cases.push_back({.seq_q = 200, .seq_kv = 8192, .dtype = DType::f16, .layout = Layout::NHD});
+  // ... and a last Q tile whose second consumer's 64 rows all lie past seq_q (300 = 256 + 44):
+  // its TMA store box is wholly out of bounds.
+  cases.push_back({.seq_q = 300, .seq_kv = 8192});
   cases.push_back({.batch = 1, .heads_q = 2, .heads_kv = 1, .seq_q = 4096, .seq_kv = 4096, .head_dim = 64,
                    .dtype = DType::f16, .layout = Layout::NHD});
   // More work items than SMs: persistent CTAs run several items each (flash_fwd_kernel_sm90.h),

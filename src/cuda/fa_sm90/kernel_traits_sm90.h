@@ -53,6 +53,8 @@ struct KernelTraitsSm90 {
   // box after another), or, in a CTA that runs one item (the 176-key tiles, which have no room
   // for one), the consumer's own rows of the Q buffer, dead once its last Q·Kᵀ retired: the
   // same 128-byte-swizzled [64 rows][64 columns] boxes, kQColBlockBytes apart.
+  // (The Q rows are dead only because such a CTA runs a single item: the launcher's rule, which
+  // flash_fwd_kernel_sm90 traps on if broken.)
   static constexpr bool kOStagedInQ = kStoreOByTma && !kPersistent;
   static constexpr uint32_t kOWarpgroupBytes = 64 * kHeadDim * 2;
   static constexpr uint32_t kOBytes = kStoreOByTma && !kOStagedInQ ? kConsumers * kOWarpgroupBytes : 0;

@@ -20,7 +20,7 @@ struct ParamsSm90 {
   int32_t causal;    // bottom-right aligned: query i sees keys j <= i + seq_kv - seq_q
 };
 
-// The three TMA descriptors; passed by value as __grid_constant__ kernel parameters.
+// The TMA descriptors of q, k, v and out; passed by value as __grid_constant__ kernel parameters.
 struct TensorMaps {
   CUtensorMap q, k, v;
   CUtensorMap o;  // boxes of 64 rows x 64 columns; encoded where stores_o_by_tma (kernel_traits_sm90.h)

@@ -29,7 +29,8 @@ std::string encode_tensor_map(CUtensorMap* map, const TensorMapSpec& spec);
 std::string tma_view_reason(const dattn_view& view);
 
 // A 4-D map over the [batch, heads, seq, head_dim] view (strides from the view), boxes of
-// 64 x box_rows x 1 x 1 elements, 128-byte swizzled, zero-filled out of bounds. The caller
+// 64 x box_rows x 1 x 1 elements, 128-byte swizzled; loads fill out-of-bounds elements with
+// zeros, stores skip them. The caller
 // has checked what TMA requires (16-byte aligned base, strides positive multiples of 16
 // bytes below 2^40). Returns an empty string on success, else the driver's refusal.
 std::string encode_tensor_map(CUtensorMap* map, const dattn_view& view, int32_t dtype, int64_t batch,

@@ -103,6 +103,7 @@ struct TraitsSm90 : Tile {
   static constexpr int kBarriers = 1 + 4 * kStages;
   // +1024: the runtime aligns the dynamic base to 16 bytes only; the kernel rounds it up.
   static constexpr int kSmemBytes = kOffBarriers + 8 * kBarriers + 1024;
+  static_assert(kSmemBytes <= 227 * 1024, "more shared memory than an sm_90 CTA may use");
 };
 
 // The query rows per CTA of the kernel for a padded head dim and P·V precision (the host's Q
