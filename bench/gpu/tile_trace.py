@@ -62,14 +62,14 @@ SAGE_K = "src/cuda/sage_sm90/kernel_sm90.cuh"
 FA_K = "src/cuda/fa_sm90/flash_fwd_kernel_sm90.h"
 KERNELS = {
     "sage": {
+        "kernel": SAGE_K,
+        "buffer": (4, 64),  # slots, tiles
         "launch": "src/cuda/sage_sm90/launch_sm90_fp8.cu",
         "timing": "bench/gpu/sage_timing.cpp",
         "namespace": "dattn::cuda::sage_sm90",
         "slots": "slot = 2 * CTA + warpgroup, CTAs (5, 3, 0) and (40, 17, 2)",
         "events": ["K wait", "issue", "S wait", "maxima", "retire + fold", "exponentials", "pack"],
         "edits": [
-            (SAGE_K, "namespace dattn::cuda::sage_sm90 {\n",
-             "namespace dattn::cuda::sage_sm90 {\n" + buffer(4, 64)),
             (SAGE_K, "  const int wg = warpgroup - 1;\n",
              "  const int wg = warpgroup - 1;\n"
              "  const int trace_cta = (blockIdx.x == 5 && blockIdx.y == 3 && blockIdx.z == 0)    ? 0\n"
@@ -108,6 +108,8 @@ KERNELS = {
         ],
     },
     "fa": {
+        "kernel": FA_K,
+        "buffer": (2, 512),
         "launch": "src/cuda/fa_sm90/instantiations/fa_sm90_hdim128_bf16.cu",
         "timing": "bench/gpu/fa_sm90_bench.cu",
         "namespace": "dattn::cuda::flash_sm90",
@@ -115,8 +117,6 @@ KERNELS = {
         "events": ["K wait", "turn wait", "issue", "S wait", "softmax", "P·V wait", "pack"],
         "boundary": ["Q+K wait", "turn wait", "issue", "S+P·V wait", "softmax", "pack", "epilogue"],
         "edits": [
-            (FA_K, "namespace dattn::cuda::flash_sm90 {\n",
-             "namespace dattn::cuda::flash_sm90 {\n" + buffer(2, 512)),
             (FA_K, "    const sm90::WarpgroupTurns turns{wg};\n",
              "    const sm90::WarpgroupTurns turns{wg};\n"
              "    const int trace_slot = blockIdx.x == 5 && threadIdx.x % 128 == 0 ? wg : -1;\n" + STAMP),
@@ -206,7 +206,8 @@ def instrument(kind, src, dst):
         shutil.rmtree(dst)
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".git", ".ab", "build*", "__pycache__"))
     timing = k["timing"]
-    edits = k["edits"] + [
+    opening = f"namespace {k['namespace']} {{\n"  # the stamps' buffer goes first in the kernel's namespace
+    edits = [(k["kernel"], opening, opening + buffer(*k["buffer"]))] + k["edits"] + [
         (timing, "int main(int argc, char** argv) {\n", "void dattn_trace_dump();\nint main(int argc, char** argv) {\n"),
         (timing, "  return 0;\n}\n", '  if (std::getenv("TRACE")) dattn_trace_dump();\n  return 0;\n}\n'),
     ]

@@ -14,6 +14,41 @@
 
 namespace dattn::cuda::flash_sm90 {
 
+// A consumer warpgroup's 64 output rows staged in shared memory for TMA stores (fa_sm90's
+// epilogue and sage_sm90's): 16-bit values as the o map's kBoxes boxes of [64 rows][64
+// columns], kBoxStride bytes apart from a 1024-byte-aligned base, 128-byte swizzled (chunk c of
+// row r at chunk c ^ (r % 8): a warp's 8 rows x 4 lanes hit 32 different banks); then one TMA
+// store per box by the warpgroup's first thread, whose work the store does not hold up. Why:
+// 32 scattered 4-byte global stores per thread cost a consumer ~1500 cycles per work item, on
+// its critical path (a clock64 trace, bench/NOTES.md session 9).
+template <int kBoxes, uint32_t kBoxStride>
+struct OStagingSm90 {
+  uint32_t base;
+  int t = threadIdx.x % 4;  // this thread's place in its quad: columns 2t, 2t + 1 of each 8
+  int first_row = threadIdx.x % 128 / 32 * 16 + threadIdx.x % 32 / 4;  // within the 64; and 8 below
+
+  // Where this thread puts columns 8j + 2t and 8j + 2t + 1 of row `row`.
+  __device__ __forceinline__ uint32_t at(int row, int j) const {
+    return base + (j / 8) * kBoxStride + row * 128 + ((j % 8) ^ (row % 8)) * 16 + 4 * t;
+  }
+  // Once every thread of the warpgroup has written its values: they are made visible to TMA,
+  // and the first thread stores the boxes at rows m0.. of (head, batch) as one bulk group.
+  // Before the staging is written again (or the CTA exits) that thread waits until the group
+  // has read it: here (kWaitRead), or later with tma_store_wait_read.
+  template <bool kWaitRead = false>
+  __device__ __forceinline__ void store(const CUtensorMap* map, const sm90::WarpgroupBarrier& bar, int m0, int head,
+                                        int batch) const {
+    sm90::fence_proxy_async_smem();
+    bar.sync();
+    if (threadIdx.x % 128 == 0) {
+#pragma unroll
+      for (int box = 0; box < kBoxes; ++box) sm90::tma_store_4d(map, base + box * kBoxStride, 64 * box, m0, head, batch);
+      sm90::tma_store_commit();
+      if constexpr (kWaitRead) sm90::tma_store_wait_read();
+    }
+  }
+};
+
 template <class Traits>
 struct EpilogueSm90 {
   using T = typename Traits::Element;
@@ -38,42 +73,27 @@ struct EpilogueSm90 {
     }
   }
 
-  // The same through `staging` (Traits::o_staging, 1024-byte aligned): the rows as the o map's
-  // boxes of [64 rows][64 columns], kOBoxStride apart, 128-byte swizzled (chunk c of row r at
-  // chunk c ^ (r % 8): the warp's 8 rows x 4 lanes then hit 32 different banks),
-  // then one TMA store per box by the warpgroup's first thread, which the store's other work
-  // does not wait for: 32 scattered 4-byte global stores per thread cost a consumer ~1500
-  // cycles per item, on its critical path (a clock64 trace, bench/NOTES.md session 9). The
-  // staging buffer is reused item after item: the first thread waits until the previous store
-  // has read it. `m0` is the warpgroup's first row in the sequence.
+  // The same through OStagingSm90 at `staging` (Traits::o_staging). The staging is reused item
+  // after item: the first thread waits until the previous store has read it. `m0` is the
+  // warpgroup's first row in the sequence.
   static __device__ __forceinline__ void store_tma(const float (&o)[kNBlocksO][4], const float (&inv_sum)[2],
                                                    const float (&row_lse)[2], uint32_t staging, const CUtensorMap* map,
                                                    const sm90::WarpgroupBarrier& bar, int m0, int head, int batch,
                                                    float* lse, int row, int rows_left) {
-    const bool leader = threadIdx.x % 128 == 0;
-    if (leader) sm90::tma_store_wait_read();
+    using Staging = OStagingSm90<Traits::kHeadDim / 64, Traits::kOBoxStride>;
+    if (threadIdx.x % 128 == 0) sm90::tma_store_wait_read();
     bar.sync();
-    const int t = threadIdx.x % 4;
-    const int local = threadIdx.x % 128 / 32 * 16 + threadIdx.x % 32 / 4;  // first row within the 64
+    const Staging st{staging};
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      const int lr = local + 8 * r;
+      const int lr = st.first_row + 8 * r;
 #pragma unroll
       for (int i = 0; i < kNBlocksO; ++i) {
-        const uint32_t at = staging + (i / 8) * Traits::kOBoxStride + lr * 128 + ((i % 8) ^ (lr % 8)) * 16 + 4 * t;
-        sm90::st_shared_u32(at, sm80::pack2<T>(o[i][2 * r] * inv_sum[r], o[i][2 * r + 1] * inv_sum[r]));
+        sm90::st_shared_u32(st.at(lr, i), sm80::pack2<T>(o[i][2 * r] * inv_sum[r], o[i][2 * r + 1] * inv_sum[r]));
       }
-      if (lse != nullptr && t == 0 && row + 8 * r < rows_left) lse[row + 8 * r] = row_lse[r];
+      if (lse != nullptr && st.t == 0 && row + 8 * r < rows_left) lse[row + 8 * r] = row_lse[r];
     }
-    sm90::fence_proxy_async_smem();  // the stores above, seen by TMA
-    bar.sync();
-    if (leader) {
-#pragma unroll
-      for (int box = 0; box < Traits::kHeadDim / 64; ++box) {
-        sm90::tma_store_4d(map, staging + box * Traits::kOBoxStride, 64 * box, m0, head, batch);
-      }
-      sm90::tma_store_commit();
-    }
+    st.store(map, bar, m0, head, batch);
   }
 
   // Before the CTA exits: its last TMA stores have finished reading shared memory and writing.

@@ -48,9 +48,10 @@ __device__ __forceinline__ TileCoord tile_coord(const WorkList& w, int item, con
   return {m * Traits::kBlockM, head, head / p.group, bh / w.heads_q};
 }
 
+// The key tiles work item `tc` sees.
 template <class Traits>
-__device__ __forceinline__ int key_tiles(const TileCoord& tc, const ParamsSm90& p) {
-  return KeyTiles::of(tc.m0, Traits::kBlockM, Traits::kBlockN, p.seq_q, p.seq_kv, p.causal).count;
+__device__ __forceinline__ KeyTiles item_keys(const TileCoord& tc, const ParamsSm90& p) {
+  return KeyTiles::of(tc.m0, Traits::kBlockM, Traits::kBlockN, p.seq_q, p.seq_kv, p.causal);
 }
 
 // The producer thread: item j's Q into buffer j % kQBuffers, then its K/V tiles, the stages
@@ -64,7 +65,7 @@ __device__ void produce(const SmemFa<Traits>& sm, const TensorMaps& tm, const Pa
   int first_tile = 0;
   for (int item = blockIdx.x, j = 0; item < w.items; item += gridDim.x, ++j) {
     const TileCoord tc = tile_coord<Traits>(w, item, p);
-    const int n_tiles = key_tiles<Traits>(tc, p);
+    const int n_tiles = item_keys<Traits>(tc, p).count;
     if (n_tiles == 0) continue;  // the consumers only write its zeros (possible under causal only)
     const int b = j % Traits::kQBuffers;
     if (j >= Traits::kQBuffers) sm90::mbar_wait(sm.q_empty(b), (j / Traits::kQBuffers - 1) & 1);
@@ -159,7 +160,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     int g = 0;  // the CTA's K/V tiles so far: stage g % kStages, phase g / kStages
     for (int item = blockIdx.x, j = 0; item < w.items; item += gridDim.x, ++j) {
       const TileCoord tc = tile_coord<Traits>(w, item, p);
-      const KeyTiles keys = KeyTiles::of(tc.m0, Traits::kBlockM, kBlockN, p.seq_q, p.seq_kv, p.causal);
+      const KeyTiles keys = item_keys<Traits>(tc, p);
       const int b = j % Traits::kQBuffers;
       const uint32_t q_rows = sm.q(b) + wg * 64 * Traits::kRowBytes;
       const int row = tc.m0 + warp_row;
@@ -207,7 +208,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     int item = blockIdx.x;
     if (item >= w.items) return;
     TileCoord tc = tile_coord<Traits>(w, item, p);
-    KeyTiles keys = KeyTiles::of(tc.m0, Traits::kBlockM, kBlockN, p.seq_q, p.seq_kv, p.causal);
+    KeyTiles keys = item_keys<Traits>(tc, p);
     if (keys.count == 0) {  // no key to see (causal only): zeros and -inf LSE
       float inv_sum[2], row_lse[2];
       softmax.finalize(inv_sum, row_lse, p.scale_log2);
@@ -273,7 +274,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
       item += gridDim.x;
       ++j;
       tc = tile_coord<Traits>(w, item, p);
-      keys = KeyTiles::of(tc.m0, Traits::kBlockM, kBlockN, p.seq_q, p.seq_kv, p.causal);
+      keys = item_keys<Traits>(tc, p);
       q_rows = sm.q(j % Traits::kQBuffers) + wg * 64 * Traits::kRowBytes;
       last_turn = last_turn_of();
       const int s = g % kStages;

@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "cuda/common/pdl.h"
+#include "cuda/fa_sm90/epilogue_sm90.h"
 #include "cuda/fa_sm90/mainloop_sm90.h"
 #include "cuda/fa_sm90/ptx_sm90.h"
 #include "cuda/fa_sm90/softmax_sm90.h"
@@ -37,36 +38,22 @@ struct TensorMaps {
   int o_by_tma;
 };
 
-// The output rows of a consumer warpgroup through shared memory and one TMA store per 64
-// columns, instead of 4-byte stores scattered over 16 rows per warp instruction (a clock64
-// trace of fa_sm90 found those ~1500 cycles per warpgroup, bench/NOTES.md session 9): the
-// values (and LSE) of sage_mma::for_each_output, 128-byte swizzled into `staging` as the o
-// map's boxes [kDp / 64][64 rows][64 columns] (chunk c of row r at c ^ (r % 8): a warp's
-// 8 rows x 4 lanes hit 32 banks). TMA skips the rows past seq_q. One item per CTA: the
-// staging is written once, and read by TMA before the CTA exits.
+// The output rows of a consumer warpgroup through shared memory and TMA stores
+// (flash_sm90::OStagingSm90): the values (and LSE) of sage_mma::for_each_output. TMA skips the
+// rows past seq_q. One item per CTA: the staging is written once, and read by TMA before the
+// CTA exits.
 template <class T, class Tr>
 __device__ __forceinline__ void store_output_tma(const TensorMaps& tm, const sage_mma::Params& p,
                                                  const float (&o)[Tr::kDp / 8][4], const float (&m)[2],
                                                  const float (&row_sum)[2], const flash_sm90::TileCoord& tc, int wg,
                                                  int row, uint32_t staging) {
-  const int t = threadIdx.x % 4;
-  const int local = threadIdx.x % 128 / 32 * 16 + threadIdx.x % 32 / 4;  // first row within the 64
+  const flash_sm90::OStagingSm90<Tr::kDp / 64, 64 * 128> st{staging};
   sage_mma::for_each_output<T, Tr::kDp, Tr::kFp8>(
       p, o, m, row_sum, tc.batch, tc.head, row, [&](int r, int j, float x0, float x1) {
-        const int lr = local + 8 * r;
-        sm90::st_shared_u32(staging + (j / 8) * (64 * 128) + lr * 128 + ((j % 8) ^ (lr % 8)) * 16 + 4 * t,
-                            sm80::pack2<T>(x0, x1));
+        sm90::st_shared_u32(st.at(st.first_row + 8 * r, j), sm80::pack2<T>(x0, x1));
       });
-  sm90::fence_proxy_async_smem();  // the stores above, seen by TMA
-  sm90::WarpgroupBarrier{wg}.sync();
-  if (threadIdx.x % 128 == 0) {
-#pragma unroll
-    for (int box = 0; box < Tr::kDp / 64; ++box) {
-      sm90::tma_store_4d(&tm.o, staging + box * (64 * 128), 64 * box, tc.m0 + wg * 64, tc.head, tc.batch);
-    }
-    sm90::tma_store_commit();
-    sm90::tma_store_wait_read();  // the staging stays valid until TMA has read it
-  }
+  // The staging stays valid until TMA has read it.
+  st.template store</*kWaitRead=*/true>(&tm.o, sm90::WarpgroupBarrier{wg}, tc.m0 + wg * 64, tc.head, tc.batch);
 }
 
 template <class Tr>
