@@ -217,6 +217,20 @@ TEST_F(Sage, NonContiguousViews) {
              *this);
 }
 
+TEST_F(Sage, MoreWorkItemsThanSms) {
+  // More work items (query tiles of one head) than an H100/H200 has SMs (132), so the grid
+  // takes several waves (and a persistent kernel, as on branch wip/persistent-sage-v3, several
+  // items per CTA). 160 items of 3 key tiles (the last masked) whose last query tile has 8
+  // rows (its second consumer none), GQA:
+  check_both({.batch = 4, .heads_q = 8, .heads_kv = 2, .seq_q = 520, .seq_kv = 300}, *this);
+  // 192 items of a single key tile each, f16 NHD:
+  check_both({.batch = 8, .heads_q = 8, .heads_kv = 8, .seq_q = 300, .seq_kv = 100, .dtype = DType::f16,
+              .layout = Layout::NHD},
+             *this);
+  // D = 64 (192-row items, three consumers): 144 items, odd lengths.
+  check_both({.batch = 4, .heads_q = 12, .heads_kv = 4, .seq_q = 500, .seq_kv = 333, .head_dim = 64}, *this);
+}
+
 TEST_F(Sage, CausalRowsWithoutKeys) {
   // Sq > Sk, bottom-right aligned: the first Sq - Sk rows see no key (out 0, LSE -inf),
   // which lse_max_abs_error checks exactly.
