@@ -21,22 +21,6 @@ struct SrcView {
   bool vec16;  // base and strides allow 16-byte loads
 };
 
-template <class T>
-__device__ __forceinline__ void load8(const SrcView& v, int64_t b, int64_t h, int64_t s, int c8,
-                                      float (&x)[8]) {
-  const T* src =
-      static_cast<const T*>(v.data) + b * v.stride_b + h * v.stride_h + s * v.stride_s + c8;
-  if (v.vec16) {
-    const uint4 u = *reinterpret_cast<const uint4*>(src);
-    const T* e = reinterpret_cast<const T*>(&u);
-#pragma unroll
-    for (int i = 0; i < 8; ++i) x[i] = ElementTraits<T>::to_float(e[i]);
-  } else {
-#pragma unroll
-    for (int i = 0; i < 8; ++i) x[i] = ElementTraits<T>::to_float(src[i]);
-  }
-}
-
 // The 16-byte vectors of rows t[0..kPasses) at channel c8 (zeros for rows past `seq` or
 // columns past the head dim), every load issued before any is used. A load whose value is
 // used inside the branch that guards it waits for it there, which made the blocks below pay
@@ -95,29 +79,43 @@ struct StatsParams {
   float* partial_vmax;  // same, or nullptr when V stays f16
 };
 
-template <class T, int kDp>
+// kVmax: V goes to fp8 (its amax is wanted); a template parameter so that no branch keeps the
+// V loads behind the K sums.
+template <class T, int kDp, bool kVmax>
 __global__ void __launch_bounds__(PackConfig::kThreads) kv_stats_kernel(StatsParams p) {
   pdl_allow_dependents();  // the finalize may launch now; it waits for these results
   constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
+  // Rows per batch: a thread issues the K and V loads of kBatch rows before it adds any. The
+  // pass is bound by memory latency (ncu on an H200: 50 % of DRAM bandwidth at Flux, under one
+  // wave); a loop that loaded each row where it added it kept one or two loads in flight per
+  // thread. Same-machine A/B on an H100 (bench/NOTES.md session 10): quantization -2 to -7 %
+  // (4 rows a batch: the same within 2 %). Rows past the chunk load as zeros, which change no
+  // sum or max.
+  constexpr int kBatch = 8;
   const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
   const int64_t b = blockIdx.z, h = blockIdx.y;
   const int64_t t0 = int64_t{blockIdx.x} * PackConfig::kStatsChunk;
   const int64_t t1 = min(t0 + PackConfig::kStatsChunk, p.seq);
-  const bool want_v = p.partial_vmax != nullptr;
+  const bool col_ok = c8 < p.head_dim;
   double sum[8] = {};
   float vmax[8] = {};
-  if (c8 < p.head_dim) {
-    // Unrolled: several rows' loads in flight per thread (the pass is bound by memory latency).
-#pragma unroll 4
-    for (int64_t t = t0 + r0; t < t1; t += kRows) {
+  for (int64_t t = t0 + r0; t < t1; t += kBatch * kRows) {
+    int64_t rows[kBatch];
+#pragma unroll
+    for (int i = 0; i < kBatch; ++i) rows[i] = t + i * kRows;
+    uint4 k_raw[kBatch], v_raw[kBatch];
+    load_rows<T>(p.k, b, h, rows, t1, c8, col_ok, k_raw);
+    if constexpr (kVmax) load_rows<T>(p.v, b, h, rows, t1, c8, col_ok, v_raw);
+#pragma unroll
+    for (int i = 0; i < kBatch; ++i) {  // rows in order: the sums add as the CPU reference does
       float x[8];
-      load8<T>(p.k, b, h, t, c8, x);
+      to_float8<T>(k_raw[i], x);
 #pragma unroll
-      for (int i = 0; i < 8; ++i) sum[i] += x[i];
-      if (want_v) {
-        load8<T>(p.v, b, h, t, c8, x);
+      for (int e = 0; e < 8; ++e) sum[e] += x[e];
+      if constexpr (kVmax) {
+        to_float8<T>(v_raw[i], x);
 #pragma unroll
-        for (int i = 0; i < 8; ++i) vmax[i] = fmaxf(vmax[i], fabsf(x[i]));
+        for (int e = 0; e < 8; ++e) vmax[e] = fmaxf(vmax[e], fabsf(x[e]));
       }
     }
   }
@@ -138,7 +136,7 @@ __global__ void __launch_bounds__(PackConfig::kThreads) kv_stats_kernel(StatsPar
     }
     const int64_t o = ((b * p.heads + h) * p.chunks + blockIdx.x) * kDp + c;
     p.partial_sum[o] = s;
-    if (want_v) p.partial_vmax[o] = m;
+    if constexpr (kVmax) p.partial_vmax[o] = m;
   }
 }
 

@@ -62,8 +62,12 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
                              .empty();
   StatsParams st{
       kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum, buf.partial_vmax};
-  launch_kernel(kv_stats_kernel<T, kDp>, dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B), PackConfig::kThreads,
-                0, stream, false, st);
+  const dim3 stats_grid(static_cast<unsigned>(s.stats_chunks), Hkv, B);
+  if (st.partial_vmax != nullptr) {
+    launch_kernel(kv_stats_kernel<T, kDp, true>, stats_grid, PackConfig::kThreads, 0, stream, false, st);
+  } else {
+    launch_kernel(kv_stats_kernel<T, kDp, false>, stats_grid, PackConfig::kThreads, 0, stream, false, st);
+  }
 
   FinalizeParams fin{s.heads_kv,       s.seq_kv,   s.stats_chunks, buf.partial_sum,
                      buf.partial_vmax, buf.k_mean, buf.v_scale};
