@@ -85,12 +85,10 @@ template <class T, int kDp, bool kVmax>
 __global__ void __launch_bounds__(PackConfig::kThreads) kv_stats_kernel(StatsParams p) {
   pdl_allow_dependents();  // the finalize may launch now; it waits for these results
   constexpr int kVpr = kDp / 8, kRows = PackConfig::kThreads / kVpr;
-  // Rows per batch: a thread issues the K and V loads of kBatch rows before it adds any. The
-  // pass is bound by memory latency (ncu on an H200: 50 % of DRAM bandwidth at Flux, under one
-  // wave); a loop that loaded each row where it added it kept one or two loads in flight per
-  // thread. Same-machine A/B on an H100 (bench/NOTES.md session 10): quantization -2 to -7 %
-  // (4 rows a batch: the same within 2 %). Rows past the chunk load as zeros, which change no
-  // sum or max.
+  // Rows per batch: a thread issues the K and V loads of kBatch rows before it adds any (the
+  // pass is bound by memory latency; adding each row where it was loaded kept one or two loads
+  // in flight: quantization 2-7 % slower, bench/NOTES.md session 10). 4 rows, or 64-row
+  // chunks, measured no faster. Rows past the chunk load as zeros, which change no sum or max.
   constexpr int kBatch = 8;
   const int c8 = (threadIdx.x % kVpr) * 8, r0 = threadIdx.x / kVpr;
   const int64_t b = blockIdx.z, h = blockIdx.y;
@@ -107,7 +105,7 @@ __global__ void __launch_bounds__(PackConfig::kThreads) kv_stats_kernel(StatsPar
     load_rows<T>(p.k, b, h, rows, t1, c8, col_ok, k_raw);
     if constexpr (kVmax) load_rows<T>(p.v, b, h, rows, t1, c8, col_ok, v_raw);
 #pragma unroll
-    for (int i = 0; i < kBatch; ++i) {  // rows in order: the sums add as the CPU reference does
+    for (int i = 0; i < kBatch; ++i) {  // rows in order: the same additions as a row-by-row loop
       float x[8];
       to_float8<T>(k_raw[i], x);
 #pragma unroll
