@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import csv
 import re
-import statistics
 import sys
 from pathlib import Path
 
@@ -54,18 +53,10 @@ def measure_ceilings(iters=10):
     """Device copy (bytes read + written per second) and dense matrix-product peaks."""
     import torch
 
+    from compare import time_ms  # compare.py's event timing, without its L2 flush
+
     def median_ms(fn):
-        for _ in range(3):
-            fn()
-        times = []
-        for _ in range(iters):
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            end.record()
-            end.synchronize()
-            times.append(start.elapsed_time(end))
-        return statistics.median(times)
+        return time_ms(fn, 3, iters)[0]
 
     src = torch.empty(1 << 30, dtype=torch.uint8, device="cuda")
     dst = torch.empty_like(src)
