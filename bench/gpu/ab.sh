@@ -6,7 +6,7 @@
 # folder that .git/info/exclude ignores, carried to the GPU machine), then runs
 # dattn_sage_timing --automatic for each in turn, ROUNDS times, so that drift hits all alike;
 # FA=1 also times fa (dattn_fa_sm90_bench on its default shapes) the same way.
-#   [ROUNDS=2] [SHAPE="B H S D"] [FA=1] bench/gpu/ab.sh OTHER_TREE... > ab.log
+#   [ROUNDS=2] [SHAPE="B H S D [causal]"] [FA=1] bench/gpu/ab.sh OTHER_TREE... > ab.log
 #   python3 bench/gpu/ab_table.py ab.log    (each tree over the rounds as a table; fa too with FA=1)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +22,7 @@ done
 for ((i = 1; i <= ${ROUNDS:-2}; ++i)); do
   for tree in "${trees[@]}"; do
     echo "=== round $i: $tree"
-    # shellcheck disable=SC2086  # SHAPE is four numbers
+    # shellcheck disable=SC2086  # SHAPE is four numbers and an optional word
     # A time limit per run: a kernel that hangs (a wrong barrier count) ends that run, not the call.
     timeout 120 "$tree/build-ab/dattn_sage_timing" --automatic ${SHAPE:-} || echo "=== rc=$? (timeout: 124)"
     [ -n "${FA:-}" ] && { timeout 120 "$tree/build-ab/dattn_fa_sm90_bench" || echo "=== rc=$? (timeout: 124)"; }

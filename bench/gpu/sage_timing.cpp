@@ -3,7 +3,7 @@
 // forced) and its quantization alone on DESIGN.md workloads. Not a test (tests are never timed).
 // Method (METHOD.md): random bf16 inputs, 3 warm-up runs, then the median of 15 runs timed
 // with CUDA events on one stream.
-// Usage: dattn_sage_timing [--automatic] [B H S D]   (no shape: the DESIGN.md / issue-5 table;
+// Usage: dattn_sage_timing [--automatic] [B H S D [causal]]   (no shape: the DESIGN.md / issue-5 table;
 // --automatic: the automatic kernel only, for quick same-machine A/B runs, bench/gpu/ab.sh)
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -60,11 +60,12 @@ int main(int argc, char** argv) {
   const bool automatic_only = argc > 1 && std::strcmp(argv[1], "--automatic") == 0;
   char** args = argv + (automatic_only ? 1 : 0);
   const int n_args = argc - (automatic_only ? 1 : 0);
-  if (n_args == 5) {
-    shapes = {{"(B,H,S,D) from the command line", std::atoll(args[1]), std::atoll(args[2]), std::atoll(args[3]),
-               std::atoll(args[4]), false}};
+  const bool causal_arg = n_args == 6 && std::strcmp(args[5], "causal") == 0;
+  if (n_args == 5 || causal_arg) {
+    shapes = {{causal_arg ? "(B,H,S,D) causal, command line" : "(B,H,S,D) from the command line",
+               std::atoll(args[1]), std::atoll(args[2]), std::atoll(args[3]), std::atoll(args[4]), causal_arg}};
   } else if (n_args != 1) {
-    std::fprintf(stderr, "usage: %s [--automatic] [B H S D]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--automatic] [B H S D [causal]]\n", argv[0]);
     return 2;
   }
   cudaStream_t stream;

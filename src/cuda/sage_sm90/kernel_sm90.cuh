@@ -15,6 +15,7 @@
 
 #include <cuda.h>
 
+#include <climits>
 #include <cstdint>
 #include <type_traits>
 
@@ -270,9 +271,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   };
 
   // The factors and shifts exp_int8 applies after max_int8: a masked tile's scores are
-  // already scaled and unbiased.
-  const auto exp_scales = [&](int n, const float (&scale)[2], float (&s)[2], float (&shift)[2]) {
-    const bool masked = n >= first_masked_tile;
+  // already scaled and unbiased. first_masked: tile n is masked from it on (first_masked_tile,
+  // or a constant where the caller knows the answer).
+  const auto exp_scales = [&](int n, int first_masked, const float (&scale)[2], float (&s)[2], float (&shift)[2]) {
+    const bool masked = n >= first_masked;
     s[0] = masked ? 1.0f : scale[0];
     s[1] = masked ? 1.0f : scale[1];
     shift[0] = shift[1] = 0.0f;
@@ -311,10 +313,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // fill slots the exponential unit leaves idle. Otherwise maxima and exponentials share one
   // block, so one row's exponentials can overlap the other's maximum, and the retire follows.
   const auto softmax_tile = [&](int (&acc)[kNBlocksS][4], int n, const float (&scale)[2], float (&sc)[kNBlocksS][4],
-                                bool first) {
-    const bool masked = n >= first_masked_tile;
+                                bool first, int first_masked) {
+    const bool masked = n >= first_masked;
     float es[2], shift[2], base[2], alpha[2];
-    exp_scales(n, scale, es, shift);
+    exp_scales(n, first_masked, scale, es, shift);
     const auto retire_and_fold = [&] {
       if (!first) {  // a constant where tile() inlines this
         retire_pv();
@@ -351,7 +353,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // tensor cores finish the second (FA3's intra-warpgroup overlap); two consumers are staggered
   // (Tr::kStagger). The first tile is peeled (kFirst) so that every wgmma wait retires a
   // statically known group.
-  const auto tile = [&](int n, auto first) {
+  const auto tile = [&](int n, auto first, int first_masked) {
     constexpr bool kFirst = decltype(first)::value;
     const int s = n % Tr::kStages;
     const int prev = (n + Tr::kStages - 1) % Tr::kStages;
@@ -368,7 +370,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     sm90::wgmma_wait<kFirst ? 0 : 1>();  // S_n is ready; P_{n-1}·V_{n-1} may still run
     sm90::fence_registers(acc);
     flash_sm90::release_buffer(sm.k_empty(s));
-    softmax_tile(acc, n, scale, sc, kFirst);
+    softmax_tile(acc, n, scale, sc, kFirst, first_masked);
     C::pack_p(sc, pa);
     reset_scores();
     if constexpr (!kFirst) flash_sm90::release_buffer(sm.v_empty(prev));
@@ -378,9 +380,20 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     reset_scores();
     stagger.hold();
     sm90::mbar_wait(sm.q_full(), 0);
-    tile(0, std::true_type{});
+    tile(0, std::true_type{}, first_masked_tile);
     stagger.release();
-    for (int n = 1; n < n_tiles; ++n) tile(n, std::false_type{});
+    if constexpr (Tr::kSplitTileLoop && !kCausal) {
+      // The unmasked tiles, then the masked one (if the keys end inside a tile): each loop
+      // holds one softmax path and compares no tile index.
+      constexpr int kNever = INT_MAX, kAlways = 0;
+      int n = 1;
+      for (const int unmasked_end = min(first_masked_tile, n_tiles); n < unmasked_end; ++n) {
+        tile(n, std::false_type{}, kNever);
+      }
+      for (; n < n_tiles; ++n) tile(n, std::false_type{}, kAlways);
+    } else {
+      for (int n = 1; n < n_tiles; ++n) tile(n, std::false_type{}, first_masked_tile);
+    }
     const int last = (n_tiles - 1) % Tr::kStages;
     sm90::mbar_wait(sm.v_full(last), ((n_tiles - 1) / Tr::kStages) & 1);
     C::issue_pv(Tr::kTwoLevel ? ot : o, Tr::kTwoLevel ? otsum : osum, pa, v_desc(last));

@@ -33,7 +33,8 @@ struct TraitsSm90 : Tile {
   // D = 64: three consumer warpgroups (192 query rows per CTA), so each scheduler has three
   // warps to hide the softmax's latencies (the loop is bound by each warp's dependency chain,
   // bench/NOTES.md session 5); fp8's registers (O, O_t and S: 32 + 32 + 64) and f16's (O, S, P:
-  // 32 + 64 + 32) fit 160 per thread (ptxas spills 7 for fp8, 19 causal; f16 none, 2 causal).
+  // 32 + 64 + 32) fit 160 per thread (fp8 spills 72 bytes causal, none otherwise with
+  // kSplitTileLoop; f16 none).
   // Same-machine A/B on an H200 (bench/NOTES.md session 6): fp8 +9 %, f16 +10-11 % (SD3.5,
   // CogVideoX). At D = 128 two: O_t or P·V's f16 operands need 240.
   static constexpr int kConsumers = kDp == 64 ? 3 : 2;
@@ -76,6 +77,14 @@ struct TraitsSm90 : Tile {
   // faster (its products are short, so the maxima weigh more); fp8 at D = 128 and f16 0-4 %
   // slower (the moves land in the exponentials, which bound those loops).
   static constexpr bool kBiasedScores = kFp8 && kDp == 64;
+  // Non-causal: the tile loop as two loops, the unmasked tiles and then the masked one, each
+  // holding one softmax path, rather than one loop branching per tile. fp8 at D = 64 then
+  // spills nothing (one loop: 28 bytes, 7 LDL/STL per tile): same-machine A/B on an H200
+  // (bench/NOTES.md session 11) CogVideoX +3.3 %, SD3.5 +0.5 %. Split, the other kernels
+  // measured slower or level (fp8 at D = 128 5-8 % slower, with no spill to remove: ptxas
+  // schedules the shorter loop worse; fp8 causal at D = 64 -4 % on CogVideoX's shape, +1.5 % on
+  // SD3.5's), so they keep one loop.
+  static constexpr bool kSplitTileLoop = kFp8 && kDp == 64;
   // D = 128: the row sums of P come from the tensor cores, not from 64 adds per thread and
   // tile among the exponentials. Each V stage buffer is followed by ones (written once per
   // CTA; TMA never touches them) and P·V is m64n136: its last 8 columns are the sums of the P
