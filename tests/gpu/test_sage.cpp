@@ -47,13 +47,14 @@ constexpr double kLseVsCpu = 1e-3;
 // (at most 8 tiles of keys) a tile with a wrong P·V moves rel L1 by >= 0.1; with far more
 // tiles one wrong tile could hide under this bound, which the fp64 bounds then have to catch.
 constexpr double kRelL1VsCpuWgmmaFp8 = 2e-2;
-// The Hopper kernel's fp8 row sums at D > 64 come from the tensor cores (traits_sm90.h
+// The Hopper kernel's fp8 row sums come from the tensor cores (traits_sm90.h
 // kSumsByMma): the sums of the e4m3-rounded P that the product used, added in FP8 wgmma's
 // 22-bit accumulator, where the CPU adds the unrounded P in fp32. Measured on an H200
 // (session 6): LSE vs the CPU 2.6e-3..1.6e-2 nat, while LSE vs fp64 stays far inside
 // kLseVsReference (its INT8 Q·K part is larger) and the output's fp64 metrics did not move.
-// 2x headroom over the worst seen.
-constexpr double kLseVsCpuWgmmaFp8 = 3e-2;
+// At D = 64 (session 11, H100) up to 2.5e-2 nat, with 17 keys (few roundings to average out;
+// one e4m3 rounding is up to 1/16 of a value). 2x headroom over the worst seen.
+constexpr double kLseVsCpuWgmmaFp8 = 5e-2;
 
 class Sage : public ::testing::Test {
  public:
@@ -102,7 +103,7 @@ void check_case(const SageCase& c, bool wgmma) {
   double lse_vs_cpu = 0;
   if (c.lse) {
     lse_vs_cpu = check::lse_max_abs_error(gpu_lse, prob.lse());
-    const bool sums_by_mma = wgmma && c.pv == SagePV::fp8 && c.head_dim > 64;  // padded to 128
+    const bool sums_by_mma = wgmma && c.pv == SagePV::fp8;
     EXPECT_LE(lse_vs_cpu, sums_by_mma ? kLseVsCpuWgmmaFp8 : kLseVsCpu);
   }
   // The measured numbers, for the record of a run on the device.

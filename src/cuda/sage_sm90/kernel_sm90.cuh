@@ -125,12 +125,11 @@ struct Consumer {
     for (int j = 0; j < kPSteps; ++j) {
       if constexpr (Tr::kFp8) {
         const uint64_t db = sm90::desc_advance(db0, 32 * j);
-        if constexpr (Tr::kSumsByMma) {
+        static_assert(Tr::kSumsByMma, "fp8 P·V always sums P's rows");
+        if constexpr (Tr::kDp == 128) {
           sm90::wgmma_e4m3_rs_m64n136(acc, sums, p[j], db, j > 0);
-        } else if constexpr (Tr::kDp == 128) {
-          sm90::wgmma_e4m3_rs_m64n128(acc, p[j], db, j > 0);
         } else {
-          sm90::wgmma_e4m3_rs_m64n64(acc, p[j], db, j > 0);
+          sm90::wgmma_e4m3_rs_m64n72(acc, sums, p[j], db, j > 0);
         }
       } else {
         const uint64_t db = sm90::desc_advance(db0, j * 16 * 128);
