@@ -48,7 +48,7 @@ constexpr double kLseVsCpu = 1e-3;
 // tiles one wrong tile could hide under this bound, which the fp64 bounds then have to catch.
 constexpr double kRelL1VsCpuWgmmaFp8 = 2e-2;
 // The Hopper kernel's fp8 row sums come from the tensor cores (traits_sm90.h
-// kSumsByMma): the sums of the e4m3-rounded P that the product used, added in FP8 wgmma's
+// kVSumBytes): the sums of the e4m3-rounded P that the product used, added in FP8 wgmma's
 // 22-bit accumulator, where the CPU adds the unrounded P in fp32. Measured on an H200
 // (session 6): LSE vs the CPU 2.6e-3..1.6e-2 nat, while LSE vs fp64 stays far inside
 // kLseVsReference (its INT8 Q·K part is larger) and the output's fp64 metrics did not move.

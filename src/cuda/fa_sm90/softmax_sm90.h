@@ -37,10 +37,10 @@ struct OnlineSoftmaxSm90 {
   float row_max[2] = {-INFINITY, -INFINITY};  // raw (unscaled) running max
   float row_sum[2] = {0.0f, 0.0f};            // per-thread partial sums, reduced in finalize()
 
-  // In max_int8 and exp_int8, row maxima and sums run as independent chains (kChains, or two
-  // of three-input maxima), joined at the end: a single chain of 16 dependent fmax or add per
-  // row is latency the few warps of a consumer cannot hide. (fa's update keeps one chain: four
-  // measured ~14 % slower at D = 64 on an H100, bench/NOTES.md.)
+  // In max_int8, row maxima run as independent chains (kChains, or two of three-input
+  // maxima), joined at the end: a single chain of 16 dependent fmax per row is latency the few
+  // warps of a consumer cannot hide. (fa's update keeps one chain: four measured ~14 % slower
+  // at D = 64 on an H100, bench/NOTES.md.)
   static constexpr int kChains = 4;  // the joins below are written for four
   // The max of row r of s (a masked tile's scaled scores), as independent chains joined at the
   // end. Each chain starts from its first pair, not from -inf: fmaxf(x, -inf) is not folded
@@ -153,28 +153,20 @@ struct OnlineSoftmaxSm90 {
   // FMA and one MUFU each: p · s[h] + (bias − base − shift[h]), with s = 1 and shift = 0
   // after a masked max_int8; after an unmasked one, s = the scales and shift = 0, or
   // kIntBiasValue · s for biased scores (one subtraction per row and half, nothing per
-  // score). The row sums carry the same factor 2^bias; kSums = false leaves them to the
-  // caller (sage's P·V computes them on the tensor cores). Branch-free, so that independent
-  // work placed just before it (the kernel's fold of the previous tile's P·V) can fill the
-  // issue slots the exponential unit leaves idle (one MUFU per 8 cycles).
-  template <bool kSums = true>
-  __device__ __forceinline__ void exp_int8(float (&p)[kNBlocksS][4], const float (&s)[2], const float (&shift)[2],
-                                           float bias, const float (&base)[2], const float (&alpha)[2]) {
+  // score). No row sums: sage's P·V computes them on the tensor cores. Branch-free, so that
+  // independent work placed just before it (the kernel's fold of the previous tile's P·V) can
+  // fill the issue slots the exponential unit leaves idle (one MUFU per 8 cycles).
+  __device__ __forceinline__ static void exp_int8(float (&p)[kNBlocksS][4], const float (&s)[2],
+                                                  const float (&shift)[2], float bias, const float (&base)[2]) {
     constexpr int kHalf = kNBlocksS / 2;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       const float c[2] = {(bias - base[r]) - shift[0], (bias - base[r]) - shift[1]};
-      float sum[kChains];  // from each chain's first pair: x + 0 is not folded away (-0 rules)
 #pragma unroll
       for (int i = 0; i < kNBlocksS; ++i) {
         p[i][2 * r] = sm90::exp2_approx(fmaf(p[i][2 * r], s[i / kHalf], c[i / kHalf]));
         p[i][2 * r + 1] = sm90::exp2_approx(fmaf(p[i][2 * r + 1], s[i / kHalf], c[i / kHalf]));
-        if constexpr (kSums) {
-          const float pair = p[i][2 * r] + p[i][2 * r + 1];
-          sum[i % kChains] = i < kChains ? pair : sum[i % kChains] + pair;
-        }
       }
-      if constexpr (kSums) row_sum[r] = row_sum[r] * alpha[r] + ((sum[0] + sum[1]) + (sum[2] + sum[3]));
     }
   }
 

@@ -113,19 +113,18 @@ struct Consumer {
   }
 
   // P·V as one wgmma group: fp8 (two-level) acc = P·V, a fresh O_t; f16 acc = O += P·V.
-  // Tr::kSumsByMma: sums = P's row sums (each of its 8 columns), beside acc.
+  // sums = P's row sums (each of its 8 columns), beside acc (traits_sm90.h kVSumBytes).
   static __device__ __forceinline__ void issue_pv(float (&acc)[kNBlocksO][4], float (&sums)[1][4],
                                                   uint32_t (&p)[kPSteps][4], uint64_t db0) {
     static_assert(Tr::kFp8 == Tr::kTwoLevel, "fp8 P·V is the two-level one");
     sm90::fence_registers(acc);
-    if constexpr (Tr::kSumsByMma) sm90::fence_registers(sums);
+    sm90::fence_registers(sums);
     sm90::fence_registers(p);  // P's conversions all land before the wgmma fence
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < kPSteps; ++j) {
       if constexpr (Tr::kFp8) {
         const uint64_t db = sm90::desc_advance(db0, 32 * j);
-        static_assert(Tr::kSumsByMma, "fp8 P·V always sums P's rows");
         if constexpr (Tr::kDp == 128) {
           sm90::wgmma_e4m3_rs_m64n136(acc, sums, p[j], db, j > 0);
         } else {
@@ -133,12 +132,10 @@ struct Consumer {
         }
       } else {
         const uint64_t db = sm90::desc_advance(db0, j * 16 * 128);
-        if constexpr (Tr::kSumsByMma) {
+        if constexpr (Tr::kDp == 128) {
           sm90::wgmma_f16_rs_m64n136(acc, sums, p[j], db);
-        } else if constexpr (Tr::kDp == 128) {
-          sm90::wgmma_rs_m64n128<__half>(acc, p[j], db, true);
         } else {
-          sm90::wgmma_rs_m64n64<__half>(acc, p[j], db, true);
+          sm90::wgmma_f16_rs_m64n72(acc, sums, p[j], db);
         }
       }
     }
@@ -177,11 +174,11 @@ struct Consumer {
       for (int e = 0; e < 4; ++e) o[i][e] = fmaf(o[i][e], alpha[e / 2], ot[i][e]);
     }
   }
-  // Two-level O and, with Tr::kSumsByMma, the row sums folded alike.
+  // Two-level O and the row sums folded alike.
   static __device__ __forceinline__ void fold(float (&o)[kNBlocksO][4], const float (&ot)[kNBlocksO][4],
                                               float (&osum)[1][4], const float (&otsum)[1][4], const float (&alpha)[2]) {
     fold_tile(o, ot, alpha);
-    if constexpr (Tr::kSumsByMma) fold_tile(osum, otsum, alpha);
+    fold_tile(osum, otsum, alpha);
   }
 };
 
@@ -210,13 +207,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
 
   const int warpgroup = sm90::warpgroup_index();
   if (threadIdx.x == 0) sm.init_barriers();
-  if constexpr (Tr::kSumsByMma) {  // the ones after each V buffer
-    for (int i = threadIdx.x; i < Tr::kStages * Tr::kVSumBytes / 4; i += Tr::kThreads) {
-      const int stage = i / (Tr::kVSumBytes / 4);
-      sm90::st_shared_u32(sm.v(stage) + Tr::kVTileBytes + 4 * (i % (Tr::kVSumBytes / 4)), Tr::kVSumWord);
-    }
-    sm90::fence_proxy_async_smem();
+  // The ones after each V buffer, whose products are P's row sums.
+  for (int i = threadIdx.x; i < Tr::kStages * Tr::kVSumBytes / 4; i += Tr::kThreads) {
+    const int stage = i / (Tr::kVSumBytes / 4);
+    sm90::st_shared_u32(sm.v(stage) + Tr::kVTileBytes + 4 * (i % (Tr::kVSumBytes / 4)), Tr::kVSumWord);
   }
+  sm90::fence_proxy_async_smem();
   __syncthreads();
   pdl_wait();  // launched as a dependent of the quantizer (common/pdl.h): its outputs from here on
 
@@ -240,7 +236,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   constexpr float kBias = Tr::kFp8 ? sage_mma::kLog2Fp8Max : 0.0f;
 
   float o[kNBlocksO][4], ot[kNBlocksO][4];  // ot: P·V of one tile (two-level only)
-  float osum[1][4], otsum[1][4];            // the row sums beside o and ot (Tr::kSumsByMma only)
+  float osum[1][4], otsum[1][4];            // the row sums beside o and ot
 #pragma unroll
   for (int i = 0; i < kNBlocksO; ++i) {
 #pragma unroll
@@ -302,7 +298,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const auto retire_pv = [&] {
     sm90::wgmma_wait<0>();
     sm90::fence_registers(Tr::kTwoLevel ? ot : o);
-    if constexpr (Tr::kSumsByMma) sm90::fence_registers(Tr::kTwoLevel ? otsum : osum);
+    sm90::fence_registers(Tr::kTwoLevel ? otsum : osum);
     sm90::fence_registers(pa);  // P_{n-1} stayed in its registers until its product retired
   };
   // Scores of tile n to probabilities (in sc), and (after the first tile) the previous tile's
@@ -323,7 +319,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
           C::fold(o, ot, osum, otsum, alpha_prev);
         } else {
           Softmax::rescale(o, alpha);  // O (tiles <= n-1, at m_{n-1}) to m_n
-          if constexpr (Tr::kSumsByMma) Softmax::rescale(osum, alpha);
+          Softmax::rescale(osum, alpha);
         }
       }
     };
@@ -334,14 +330,14 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         softmax.template max_int8<false, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
       }
       retire_and_fold();
-      softmax.template exp_int8<!Tr::kSumsByMma>(sc, es, shift, kBias, base, alpha);
+      Softmax::exp_int8(sc, es, shift, kBias, base);
     } else {
       if (masked) {
         softmax.template max_int8<true, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
-        softmax.template exp_int8<!Tr::kSumsByMma>(sc, es, shift, kBias, base, alpha);
+        Softmax::exp_int8(sc, es, shift, kBias, base);
       } else {
         softmax.template max_int8<false, Tr::kBiasedScores>(acc, scale, mask_of(n), sc, base, alpha);
-        softmax.template exp_int8<!Tr::kSumsByMma>(sc, es, shift, kBias, base, alpha);
+        Softmax::exp_int8(sc, es, shift, kBias, base);
       }
       retire_and_fold();
     }
@@ -402,8 +398,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   }
   // store_output adds the quad's four partial sums; the tensor cores gave every lane the whole
   // sum, so each passes a quarter (exact: a power of two, and four equal addends).
-  const float row_sum[2] = {Tr::kSumsByMma ? 0.25f * osum[0][0] : softmax.row_sum[0],
-                            Tr::kSumsByMma ? 0.25f * osum[0][2] : softmax.row_sum[1]};
+  const float row_sum[2] = {0.25f * osum[0][0], 0.25f * osum[0][2]};
   if (tm.o_by_tma) {
     store_output_tma<T, Tr>(tm, p, o, softmax.row_max, row_sum, tc, wg, row,
                             sm.base + Tr::kOffO + wg * Tr::kOWarpgroupBytes);

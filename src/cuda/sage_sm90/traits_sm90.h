@@ -33,8 +33,8 @@ struct TraitsSm90 : Tile {
   // D = 64: three consumer warpgroups (192 query rows per CTA), so each scheduler has three
   // warps to hide the softmax's latencies (the loop is bound by each warp's dependency chain,
   // bench/NOTES.md session 5); fp8's registers (O, O_t and S: 32 + 32 + 64) and f16's (O, S, P:
-  // 32 + 64 + 32) fit 160 per thread (f16 without a spill; fp8, with kSumsByMma, spills 40
-  // bytes with kSplitTileLoop, 160 causal).
+  // 32 + 64 + 32), with the row sums beside O (and O_t), fit 160 per thread (ptxas spills 40
+  // bytes for fp8, 160 causal; f16 none, 16 causal).
   // Same-machine A/B on an H200 (bench/NOTES.md session 6): fp8 +9 %, f16 +10-11 % (SD3.5,
   // CogVideoX). At D = 128 two: O_t or P·V's f16 operands need 240.
   static constexpr int kConsumers = kDp == 64 ? 3 : 2;
@@ -77,27 +77,24 @@ struct TraitsSm90 : Tile {
   // faster (its products are short, so the maxima weigh more); fp8 at D = 128 and f16 0-4 %
   // slower (the moves land in the exponentials, which bound those loops).
   static constexpr bool kBiasedScores = kFp8 && kDp == 64;
-  // Non-causal: the tile loop as two loops, the unmasked tiles and then the masked one, each
-  // holding one softmax path, rather than one loop branching per tile. fp8 at D = 64 then
-  // spills less (before kSumsByMma at D = 64: 0 bytes against 28, and 0 LDL/STL per tile
-  // against 7; with it 40 bytes, 7 per tile, against 144 bytes, 37): same-machine A/B on an
-  // H200 (bench/NOTES.md session 11, before kSumsByMma) CogVideoX +3.3 %, SD3.5 +0.5 %.
-  // Split, the other kernels measured slower or level (fp8 at D = 128 5-8 % slower, with no
-  // spill to remove: ptxas schedules the shorter loop worse; fp8 causal at D = 64 -4 % on
-  // CogVideoX's shape, +1.5 % on SD3.5's), so they keep one loop.
-  static constexpr bool kSplitTileLoop = kFp8 && kDp == 64;
-  // D = 128, and fp8 at D = 64: the row sums of P come from the tensor cores, not from 64 adds
-  // per thread and tile among the exponentials. Each V stage buffer is followed by ones
-  // (written once per CTA; TMA never touches them) and P·V is m64n136 (m64n72 at D = 64): its
-  // last 8 columns are the sums of the P that the product used (fp8 or f16), folded and
-  // rescaled exactly as O is. fp8's V^T takes 8 rows of e4m3 ones; f16's N-major V a whole
-  // [128 keys][64] column block of f16 ones (its 128-byte swizzle spreads the 8 columns over
-  // every 16-byte chunk of the block). Same-machine A/Bs: D = 128 +2.6-7.2 % fp8, +1-2.7 % f16
-  // (H200, session 6); fp8 at D = 64 +2.9-7.0 % (H100, session 11: SD3.5 +5.7 %, CogVideoX
-  // +5.8 %, causal +4-5 %) although it spills 40 bytes (160 causal). f16 at D = 64 would need
-  // registers its three consumers do not have.
-  static constexpr bool kSumsByMma = kDp == 128 || kFp8;
-  static constexpr uint32_t kVSumBytes = !kSumsByMma ? 0 : kFp8 ? 8 * kBlockN : kVColBlockBytes;
+  // D = 64, non-causal: the tile loop as two loops, the unmasked tiles and then the masked one,
+  // each holding one softmax path, rather than one loop branching per tile. fp8 then spills 40
+  // bytes, 7 LDL/STL per tile, against 144 bytes, 37 per tile; f16 holds its row sums from the
+  // tensor cores without a spill. Same-machine A/Bs (bench/NOTES.md session 11): fp8
+  // CogVideoX +3.3 %, SD3.5 +0.5 % (H200, before fp8 took its row sums from the tensor cores);
+  // f16 with its row sums +1.5-2.6 %, where one loop lost 0.8-1.7 % (H100). Split, fp8 at
+  // D = 128 is 5-8 % slower (no spill to remove: ptxas schedules the shorter loop worse), f16
+  // at D = 128 level, and fp8 causal at D = 64 -4 % on CogVideoX's shape, so those keep one loop.
+  static constexpr bool kSplitTileLoop = kDp == 64;
+  // The row sums of P come from the tensor cores, not from 64 adds per thread and tile among
+  // the exponentials. Each V stage buffer is followed by ones (written once per CTA; TMA never
+  // touches them) and P·V is m64n(D + 8): its last 8 columns are the sums of the P that the
+  // product used (fp8 or f16), folded and rescaled exactly as O is. fp8's V^T takes 8 rows of
+  // e4m3 ones; f16's N-major V a whole [128 keys][64] column block of f16 ones (its 128-byte
+  // swizzle spreads the 8 columns over every 16-byte chunk of the block). Same-machine A/Bs:
+  // D = 128 fp8 +2.6-7.2 %, f16 +1-2.7 % (H200, session 6); D = 64 fp8 +2.9-7.0 % although it
+  // spills 40 bytes (160 causal), f16 +1.5-2.6 % with kSplitTileLoop (H100, session 11).
+  static constexpr uint32_t kVSumBytes = kFp8 ? 8 * kBlockN : kVColBlockBytes;
   static constexpr uint32_t kVSumWord = kFp8 ? 0x38383838u : 0x3C003C00u;  // 1.0 in e4m3 / f16
   static constexpr uint32_t kVStageBytes = kVTileBytes + kVSumBytes;
 

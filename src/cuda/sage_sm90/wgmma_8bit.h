@@ -26,7 +26,7 @@ __device__ __forceinline__ void wgmma_s8_ss_m64n128(int (&d)[16][4], uint64_t de
 }
 
 // m64n136: P·V at D = 128, with 8 more B rows (V^T rows of e4m3 ones, traits_sm90.h
-// kSumsByMma): their 8 output columns, in `sums`, are each row's sum of P.
+// kVSumBytes): their 8 output columns, in `sums`, are each row's sum of P.
 __device__ __forceinline__ void wgmma_e4m3_rs_m64n136(float (&d)[16][4], float (&sums)[1][4], const uint32_t (&a)[4],
                                                      uint64_t desc_b, int accumulate) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
