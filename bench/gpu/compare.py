@@ -12,6 +12,11 @@ Method (DESIGN.md, Measuring):
   * Per backend and workload: warm-up calls, then >= 7 timed calls, each between two CUDA
     events on PyTorch's current stream, with L2 flushed before each (a 256 MiB memset outside
     the events) so a small workload is not timed out of a warm cache. Reported: the median.
+  * Before each timed call the GPU is held busy (~1 ms of torch.cuda._sleep after the flush) so
+    that the events time the GPU's work, as in a model whose launches queue ahead, not the
+    host's call: without the hold, the part of the host call (30-65 µs measured for dattn,
+    session 11) that outlasts the flush lands between the events, in some runs and not
+    others. The host's time per call is reported beside it (host_ms), for every backend.
   * Accuracy: for two sampled heads and 256 sampled query rows, the output is compared with
     an fp64 reference of those rows (rows are independent without a causal mask), as cosine
     similarity and relative L1.
@@ -26,6 +31,7 @@ import csv
 import math
 import statistics
 import sys
+import time
 from pathlib import Path
 
 WORKLOADS = [
@@ -38,7 +44,7 @@ WORKLOADS = [
 
 BACKENDS = ["dattn_fa", "dattn_sage_fp8", "dattn_sage_f16", "torch_flash", "torch_cudnn"]
 FIELDS = ["workload", "batch", "heads", "seq", "head_dim", "backend", "median_ms", "min_ms",
-          "runs", "tflops", "cosine", "rel_l1", "status"]
+          "host_ms", "runs", "tflops", "cosine", "rel_l1", "status"]
 
 
 def make_runner(name, q, k, v):
@@ -63,23 +69,28 @@ def make_runner(name, q, k, v):
 
 
 def time_ms(run, warmup, iters, flush=None):
-    """Median and fastest of `iters` event-timed calls after `warmup` untimed ones; `flush` (a
-    buffer zeroed before each timed call, outside its events) empties L2 where given."""
+    """Median and fastest GPU time of `iters` event-timed calls after `warmup` untimed ones, and
+    the median host time of the call; `flush` (a buffer zeroed before each timed call, outside
+    its events) empties L2 where given. The GPU is held busy before each call (see the module
+    docstring), so the host's call ends before the GPU reaches the first event."""
     import torch
 
     for _ in range(warmup):
         run()
-    times = []
+    times, host = [], []
     for _ in range(iters):
         if flush is not None:
             flush.zero_()
+        torch.cuda._sleep(2_000_000)  # ~1 ms at 2 GHz: far longer than any host call measured
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
+        t0 = time.perf_counter()
         run()
+        host.append((time.perf_counter() - t0) * 1e3)
         end.record()
         end.synchronize()
         times.append(start.elapsed_time(end))
-    return statistics.median(times), min(times)
+    return statistics.median(times), min(times), statistics.median(host)
 
 
 def accuracy(out, q, k, v, sampling):
@@ -117,7 +128,7 @@ def measure(args):
         flops = 4 * b * h * s * s * d
         for backend in args.backends:
             row = dict(workload=workload, batch=b, heads=h, seq=s, head_dim=d, backend=backend,
-                       median_ms="", min_ms="", runs=args.iters, tflops="", cosine="",
+                       median_ms="", min_ms="", host_ms="", runs=args.iters, tflops="", cosine="",
                        rel_l1="", status="ok")
             try:
                 run = make_runner(backend, q, k, v)
@@ -125,8 +136,9 @@ def measure(args):
                 torch.cuda.synchronize()
                 row["cosine"], row["rel_l1"] = accuracy(out, q, k, v, sampling)
                 del out
-                median, fastest = time_ms(run, args.warmup, args.iters, flush)
-                row.update(median_ms=median, min_ms=fastest, tflops=flops / (median * 1e-3) / 1e12)
+                median, fastest, host = time_ms(run, args.warmup, args.iters, flush)
+                row.update(median_ms=median, min_ms=fastest, host_ms=host,
+                           tflops=flops / (median * 1e-3) / 1e12)
             except (RuntimeError, ValueError) as error:
                 row["status"] = "error: " + " ".join(str(error).split())[:300]
                 torch.cuda.synchronize()
@@ -141,7 +153,8 @@ def format_row(row):
     def num(key, fmt):
         return format(row[key], fmt) if row[key] != "" else "-"
     return (f"{row['workload']:<18} {row['backend']:<15} {num('median_ms', '9.3f')} ms "
-            f"{num('tflops', '7.1f')} TFLOPS  cos {num('cosine', '.5f')}  "
+            f"{num('tflops', '7.1f')} TFLOPS  host {num('host_ms', '.3f')} ms  "
+            f"cos {num('cosine', '.5f')}  "
             f"relL1 {num('rel_l1', '.4f')}  {row['status'] if row['status'] != 'ok' else ''}")
 
 
