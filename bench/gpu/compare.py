@@ -17,9 +17,9 @@ Method (DESIGN.md, Measuring):
     host's call: without the hold, the part of the host call (30-65 µs measured for dattn,
     session 11) that outlasts the flush lands between the events, in some runs and not
     others. The host's time per call is reported beside it (host_ms), for every backend.
-  * Accuracy: for two sampled heads and 256 sampled query rows, the output is compared with
-    an fp64 reference of those rows (rows are independent without a causal mask), as cosine
-    similarity and relative L1.
+  * Accuracy: for eight heads spread from the first to the last and 1024 sampled query rows, the
+    output is compared with an fp64 reference of those rows (rows are independent without a
+    causal mask), as cosine similarity and relative L1.
 Writes <out>/compare.csv and <out>/compare.png (TFLOPS per workload and backend) and prints a
 table. `--plot CSV` redraws the chart from a CSV (e.g. where matplotlib is installed).
 """
@@ -98,8 +98,11 @@ def accuracy(out, q, k, v, sampling):
     import torch
 
     b, h, s, d = q.shape
-    heads = [0, h - 1]
-    rows = torch.randperm(s, generator=sampling, device="cpu")[:256].to(q.device)
+    # fp8 sage's relative L1 differs from head to head with the data (0.035-0.043 per head on
+    # CogVideoX, mean 0.0387, the same heads worst in f16: session 11): two heads (the sample
+    # until then) read 0.041 there, so more heads are sampled.
+    heads = sorted({round(i * (h - 1) / 7) for i in range(8)})
+    rows = torch.randperm(s, generator=sampling, device="cpu")[:1024].to(q.device)
     xs, rs = [], []
     for head in heads:
         qs = q[0, head, rows].double()
