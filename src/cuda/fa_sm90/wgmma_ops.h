@@ -4,7 +4,8 @@
 // the same as mma.sync's m16n8 C fragment, so P packs into A fragments pair by pair.
 //   wgmma_ss_m64n<N>: S (+)= Q·Kᵀ (N keys), both operands K-major in shared memory.
 //   wgmma_rs_m64n<D>: O += P·V, P in registers, V N-major (row-major [keys, D]) in shared memory;
-//   wgmma_f16_rs_m64n136 also sums P's rows (a column block of ones after V).
+//   wgmma_f16_rs_m64n136 / m64n72 (sage, f16, D = 128 / 64) also sum P's rows (a column block
+//   of ones after V).
 // Without sm_90a features (the sm_80 pass of a multi-arch build) the bodies are empty: the
 // kernel that calls them is never launched there.
 #pragma once
