@@ -62,20 +62,13 @@ void launch(const dattn_problem& p, const PackedShape& s, const Packed& buf, Tar
                              .empty();
   StatsParams st{
       kv, vv, s.heads_kv, s.seq_kv, s.head_dim, s.stats_chunks, buf.partial_sum, buf.partial_vmax};
-  const dim3 stats_grid(static_cast<unsigned>(s.stats_chunks), Hkv, B);
-  if (st.partial_vmax != nullptr) {
-    launch_kernel(kv_stats_kernel<T, kDp, true>, stats_grid, PackConfig::kThreads, 0, stream, false, st);
-  } else {
-    launch_kernel(kv_stats_kernel<T, kDp, false>, stats_grid, PackConfig::kThreads, 0, stream, false, st);
-  }
-
   FinalizeParams fin{s.heads_kv,       s.seq_kv,   s.stats_chunks, buf.partial_sum,
                      buf.partial_vmax, buf.k_mean, buf.v_scale};
-  if (fin.partial_vmax != nullptr) {
-    launch_kernel(kv_finalize_kernel<kDp, true>, dim3(Hkv, B), kFinalizeThreads, 0, stream, dependent, fin);
-  } else {
-    launch_kernel(kv_finalize_kernel<kDp, false>, dim3(Hkv, B), kFinalizeThreads, 0, stream, dependent, fin);
-  }
+  DATTN_DISPATCH_BOOL(buf.partial_vmax != nullptr, kVmax, {
+    launch_kernel(kv_stats_kernel<T, kDp, kVmax>, dim3(static_cast<unsigned>(s.stats_chunks), Hkv, B),
+                  PackConfig::kThreads, 0, stream, false, st);
+    launch_kernel(kv_finalize_kernel<kDp, kVmax>, dim3(Hkv, B), kFinalizeThreads, 0, stream, dependent, fin);
+  });
 
   t.q.src = src_view<T>(p.q);
   t.k.src = kv;
