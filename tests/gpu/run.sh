@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU machine's one script: configure and build dattn with the CUDA module, run
-# dattn_gpu_tests, run the small cases under compute-sanitizer (memcheck, racecheck), time
+# dattn_gpu_tests, run the small cases under compute-sanitizer (memcheck, racecheck, synccheck), time
 # the fa tile shapes and PyTorch's SDPA beside them. Logs go to $OUT (the device tool's
 # folder; ./build-gpu/logs elsewhere), at most 8 files; a short summary is printed last.
 #   tests/gpu/run.sh [cuda-archs]     (default 90a-real: the H100/H200 of the device tool)
@@ -46,6 +46,9 @@ step memcheck memcheck 150 compute-sanitizer --tool memcheck --report-api-errors
 # 300 s: racecheck now and then stalls ~90 s on one random case (seen 2026-11-26 on H200s; the
 # same case takes 40 ms on the next run), which timed out the old 120 s limit twice.
 step racecheck racecheck 300 compute-sanitizer --tool racecheck --error-exitcode 99 \
+  "$build/dattn_gpu_tests" --gtest_filter="$race_small"
+# synccheck: every barrier (bar.sync, named barriers) reached by the threads it counts.
+step synccheck racecheck 150 compute-sanitizer --tool synccheck --error-exitcode 99 \
   "$build/dattn_gpu_tests" --gtest_filter="$race_small"
 step timing timing 60 "$build/dattn_gpu_timing"
 step sage_timing timing 90 "$build/dattn_sage_timing"
