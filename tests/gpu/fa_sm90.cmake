@@ -13,3 +13,7 @@ enable_language(CUDA)
 add_executable(dattn_fa_sm90_bench ${PROJECT_SOURCE_DIR}/bench/gpu/fa_sm90_bench.cu)
 set_target_properties(dattn_fa_sm90_bench PROPERTIES CUDA_STANDARD 17 CUDA_ARCHITECTURES "${dattn_fa_sm90_archs}")
 target_link_libraries(dattn_fa_sm90_bench PRIVATE dattn_cuda_kernels)
+# dattn_sm_stream: the DRAM rate k SMs draw with loads or bulk copies (bench/gpu/sm_stream.cu).
+add_executable(dattn_sm_stream ${PROJECT_SOURCE_DIR}/bench/gpu/sm_stream.cu)
+set_target_properties(dattn_sm_stream PROPERTIES CUDA_STANDARD 17 CUDA_ARCHITECTURES "${dattn_fa_sm90_archs}")
+target_link_libraries(dattn_sm_stream PRIVATE dattn_cuda_kernels)
