@@ -4,11 +4,12 @@
 // shaped like the quantization: read bf16, write one byte per element. k CTAs, one per SM
 // (each asks for more than half an SM's shared memory), each streams its share of
 // the buffer, two ways:
-//   ldg: 1024 threads, 16 16-byte loads per thread and step, then one 4-byte store each
+//   ldg: 1024 threads, 16 16-byte loads per thread and step, then one 8-byte store each
 //        (ptxas keeps ~7 loads per thread in flight: 112 KB per SM, more than today's passes);
 //   tma: 128 threads; cp.async.bulk loads of 32 KB into a ring of 4 shared-memory stages
 //        completing on mbarriers, the codes written back by cp.async.bulk stores (no
 //        registers hold data in flight).
+//   read: the ldg pass without the stores (as the statistics pass: reads only).
 // Prints GB/s (bytes read + written) per k, in total and per SM.
 //   dattn_sm_stream [MB read, default 1024]
 #include <cuda_runtime.h>
@@ -30,14 +31,15 @@ constexpr int kStages = 4;         // tma: chunks in flight per SM
 // Shared memory per CTA: more than half an SM's, so no two CTAs share one.
 constexpr int kSmem = kStages * kChunk + kStages * kChunk / 2 + 1024;
 
-__device__ __forceinline__ uint32_t to_codes(uint4 u) {  // 8 bf16 -> 8 bytes, kept cheap
-  return (u.x >> 8 & 0xff) | (u.y & 0xff00) | (u.z << 8 & 0xff0000) | (u.w << 16 & 0xff000000u);
+// 8 bf16 -> 8 bytes (the high byte of each): one byte out per element, as the quantization.
+__device__ __forceinline__ uint2 to_codes(uint4 u) {
+  return make_uint2(__byte_perm(u.x, u.y, 0x7531), __byte_perm(u.z, u.w, 0x7531));
 }
 
 // kLdgThreads threads per SM, kPerThread 16-byte loads per thread and step. The buffer is a whole number of steps (main checks), so no load is conditional: a guarded
 // load is issued just before its use and the loads go out one at a time.
 constexpr int kLdgThreads = 1024, kPerThread = 16, kLdgStep = kLdgThreads * kPerThread;  // vectors
-__global__ void __launch_bounds__(kLdgThreads) stream_ldg(const uint4* __restrict__ in, uint32_t* __restrict__ out,
+__global__ void __launch_bounds__(kLdgThreads) stream_ldg(const uint4* __restrict__ in, uint2* __restrict__ out,
                                                           int64_t chunks) {
   const int64_t vectors = chunks * (kChunk / 16);
   for (int64_t c = int64_t{blockIdx.x} * kLdgStep; c < vectors; c += int64_t{gridDim.x} * kLdgStep) {
@@ -47,6 +49,21 @@ __global__ void __launch_bounds__(kLdgThreads) stream_ldg(const uint4* __restric
 #pragma unroll
     for (int i = 0; i < kPerThread; ++i) out[c + i * kLdgThreads + threadIdx.x] = to_codes(u[i]);
   }
+}
+
+// Reads only, as the statistics pass: the same loads, folded into one value per thread.
+__global__ void __launch_bounds__(kLdgThreads) stream_read(const uint4* __restrict__ in, uint2* __restrict__ out,
+                                                           int64_t chunks) {
+  const int64_t vectors = chunks * (kChunk / 16);
+  uint32_t fold = 0;
+  for (int64_t c = int64_t{blockIdx.x} * kLdgStep; c < vectors; c += int64_t{gridDim.x} * kLdgStep) {
+    uint4 u[kPerThread];
+#pragma unroll
+    for (int i = 0; i < kPerThread; ++i) u[i] = __ldg(in + c + i * kLdgThreads + threadIdx.x);
+#pragma unroll
+    for (int i = 0; i < kPerThread; ++i) fold ^= u[i].x ^ u[i].y ^ u[i].z ^ u[i].w;
+  }
+  out[int64_t{blockIdx.x} * kLdgThreads + threadIdx.x] = make_uint2(fold, 0);
 }
 
 __device__ __forceinline__ void bulk_load(uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
@@ -59,7 +76,7 @@ __device__ __forceinline__ void bulk_store(void* dst, uint32_t src, uint32_t byt
   asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;\n" ::"l"(dst), "r"(src), "r"(bytes) : "memory");
 }
 
-__global__ void __launch_bounds__(kThreads) stream_tma(const uint4* __restrict__ in, uint32_t* __restrict__ out,
+__global__ void __launch_bounds__(kThreads) stream_tma(const uint4* __restrict__ in, uint2* __restrict__ out,
                                                       int64_t chunks) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   extern __shared__ __align__(128) unsigned char smem[];
@@ -87,7 +104,7 @@ __global__ void __launch_bounds__(kThreads) stream_tma(const uint4* __restrict__
     }
     __syncthreads();
     const uint4* src = reinterpret_cast<const uint4*>(smem + s * kChunk);
-    uint32_t* dst = reinterpret_cast<uint32_t*>(smem + kStages * kChunk + s * (kChunk / 2));
+    uint2* dst = reinterpret_cast<uint2*>(smem + kStages * kChunk + s * (kChunk / 2));
     for (int i = threadIdx.x; i < kChunk / 16; i += kThreads) dst[i] = to_codes(src[i]);
     dattn::cuda::sm90::fence_proxy_async_smem();  // the codes, before the bulk store reads them
     __syncthreads();                               // and every thread is done with stage_in(s)
@@ -114,25 +131,26 @@ int main(int argc, char** argv) {
     return 2;
   }
   uint4* in = nullptr;
-  uint32_t* out = nullptr;
+  uint2* out = nullptr;
   DATTN_CUDA_CHECK(cudaMalloc(&in, chunks * kChunk));
   DATTN_CUDA_CHECK(cudaMalloc(&out, chunks * kChunk / 2));
   DATTN_CUDA_CHECK(cudaMemset(in, 0x3c, chunks * kChunk));
   int sms = 0;
   DATTN_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
-  for (auto kernel : {stream_ldg, stream_tma}) {
+  for (auto kernel : {stream_ldg, stream_tma, stream_read}) {
     DATTN_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem));
   }
   std::printf("%-4s %5s %10s %12s %10s\n", "pass", "SMs", "ms", "GB/s", "GB/s/SM");
+  const char* names[] = {"ldg", "tma", "read"};
   std::vector<int> ks = {1, 2, 4, 8, 12, 16, 24, 32, 48, 66, sms};
   for (int k : ks) {
-    for (int mode = 0; mode < 2; ++mode) {
-      auto kernel = mode == 0 ? stream_ldg : stream_tma;
-      const int threads = mode == 0 ? kLdgThreads : kThreads;
+    for (int mode = 0; mode < 3; ++mode) {
+      auto kernel = mode == 0 ? stream_ldg : mode == 1 ? stream_tma : stream_read;
+      const int threads = mode == 1 ? kThreads : kLdgThreads;
       const float ms = median_ms(nullptr, [&] { kernel<<<k, threads, kSmem>>>(in, out, chunks); });
       DATTN_CUDA_CHECK(cudaGetLastError());
-      const double gbs = 1.5 * chunks * kChunk / (ms * 1e-3) / 1e9;
-      std::printf("%-4s %5d %10.3f %12.1f %10.1f\n", mode == 0 ? "ldg" : "tma", k, ms, gbs, gbs / k);
+      const double gbs = (mode == 2 ? 1.0 : 1.5) * chunks * kChunk / (ms * 1e-3) / 1e9;  // read + written
+      std::printf("%-4s %5d %10.3f %12.1f %10.1f\n", names[mode], k, ms, gbs, gbs / k);
     }
   }
   DATTN_CUDA_CHECK(cudaFree(in));
