@@ -10,7 +10,8 @@
 //        completing on mbarriers, the codes written back by cp.async.bulk stores (no
 //        registers hold data in flight).
 //   read: the ldg pass without the stores (as the statistics pass: reads only).
-// Prints GB/s (bytes read + written) per k, in total and per SM.
+// Prints GB/s (bytes read + written) per k, in total and per SM; then whether k SMs streaming
+// and the other SMs busy (a programmatic dependent launch) overlap.
 //   dattn_sm_stream [MB read, default 1024]
 #include <cuda_runtime.h>
 
@@ -21,6 +22,7 @@
 
 #include "event_timing.h"
 #include "cuda/common/check.h"
+#include "cuda/common/pdl.h"
 #include "cuda/fa_sm90/ptx_sm90.h"
 
 namespace {
@@ -41,6 +43,7 @@ __device__ __forceinline__ uint2 to_codes(uint4 u) {
 constexpr int kLdgThreads = 1024, kPerThread = 16, kLdgStep = kLdgThreads * kPerThread;  // vectors
 __global__ void __launch_bounds__(kLdgThreads) stream_ldg(const uint4* __restrict__ in, uint2* __restrict__ out,
                                                           int64_t chunks) {
+  dattn::cuda::pdl_allow_dependents();  // the overlap test's busy kernel may start now
   const int64_t vectors = chunks * (kChunk / 16);
   for (int64_t c = int64_t{blockIdx.x} * kLdgStep; c < vectors; c += int64_t{gridDim.x} * kLdgStep) {
     uint4 u[kPerThread];
@@ -64,6 +67,16 @@ __global__ void __launch_bounds__(kLdgThreads) stream_read(const uint4* __restri
     for (int i = 0; i < kPerThread; ++i) fold ^= u[i].x ^ u[i].y ^ u[i].z ^ u[i].w;
   }
   out[int64_t{blockIdx.x} * kLdgThreads + threadIdx.x] = make_uint2(fold, 0);
+}
+
+// Stands in for the attention kernel in the overlap test: one CTA per SM (kBusySmem), each
+// spinning for `cycles` without touching memory.
+constexpr int kBusySmem = 120 * 1024;
+__global__ void busy(long long cycles, int* sink) {
+  const long long t0 = clock64();
+  while (clock64() - t0 < cycles) {
+  }
+  if (threadIdx.x == 0 && cycles < 0) *sink = 1;  // never: keeps the loop
 }
 
 __device__ __forceinline__ void bulk_load(uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
@@ -152,6 +165,26 @@ int main(int argc, char** argv) {
       const double gbs = (mode == 2 ? 1.0 : 1.5) * chunks * kChunk / (ms * 1e-3) / 1e9;  // read + written
       std::printf("%-4s %5d %10.3f %12.1f %10.1f\n", names[mode], k, ms, gbs, gbs / k);
     }
+  }
+
+  // Overlap: k SMs stream while the other sms - k run `busy` as the stream's programmatic
+  // dependent (the streaming kernel allows it at once), as quantization on a few SMs beside
+  // attention would. Overlapped, the pair takes max(ldg, busy) rather than their sum.
+  DATTN_CUDA_CHECK(cudaFuncSetAttribute(busy, cudaFuncAttributeMaxDynamicSharedMemorySize, kBusySmem));
+  const long long cycles = 2'000'000;
+  std::printf("\n%-5s %10s %10s %12s %12s\n", "SMs k", "ldg ms", "busy ms", "ldg>busy ms", "dependent ms");
+  for (int k : {4, 8, 16, 32}) {
+    const auto ldg = [&] { stream_ldg<<<k, kLdgThreads, kSmem>>>(in, out, chunks); };
+    const auto spin = [&](bool dependent) {
+      dattn::cuda::launch_kernel(busy, dim3(sms - k), 128, kBusySmem, nullptr, dependent, cycles,
+                                 reinterpret_cast<int*>(out));
+    };
+    const float a = median_ms(nullptr, ldg);
+    const float b = median_ms(nullptr, [&] { spin(false); });
+    const float serial = median_ms(nullptr, [&] { ldg(); spin(false); });
+    const float overlap = median_ms(nullptr, [&] { ldg(); spin(true); });
+    DATTN_CUDA_CHECK(cudaGetLastError());
+    std::printf("%-5d %10.3f %10.3f %12.3f %12.3f\n", k, a, b, serial, overlap);
   }
   DATTN_CUDA_CHECK(cudaFree(in));
   DATTN_CUDA_CHECK(cudaFree(out));
