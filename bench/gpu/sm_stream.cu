@@ -2,8 +2,8 @@
 // question behind running sage_attn's quantization on a few SMs beside the attention kernel
 // (bench/NOTES.md, session 12: the gain depends on the rate b one SM can stream at). A pass
 // shaped like the quantization: read bf16, write one byte per element. k CTAs, one per SM
-// (each asks for more than half an SM's shared memory), each streams its share of
-// the buffer, two ways:
+// (each asks for more than half an SM's shared memory), each streams its share of the
+// buffer, three ways:
 //   ldg: 1024 threads, 16 16-byte loads per thread and step, then one 8-byte store each
 //        (ptxas keeps ~7 loads per thread in flight: 112 KB per SM, more than today's passes);
 //   tma: 128 threads; cp.async.bulk loads of 32 KB into a ring of 4 shared-memory stages
@@ -38,8 +38,9 @@ __device__ __forceinline__ uint2 to_codes(uint4 u) {
   return make_uint2(__byte_perm(u.x, u.y, 0x7531), __byte_perm(u.z, u.w, 0x7531));
 }
 
-// kLdgThreads threads per SM, kPerThread 16-byte loads per thread and step. The buffer is a whole number of steps (main checks), so no load is conditional: a guarded
-// load is issued just before its use and the loads go out one at a time.
+// kLdgThreads threads per SM, kPerThread 16-byte loads per thread and step. The buffer is a
+// whole number of steps (main checks), so no load is conditional: a guarded load is issued
+// just before its use, and the loads went out one at a time.
 constexpr int kLdgThreads = 1024, kPerThread = 16, kLdgStep = kLdgThreads * kPerThread;  // vectors
 __global__ void __launch_bounds__(kLdgThreads) stream_ldg(const uint4* __restrict__ in, uint2* __restrict__ out,
                                                           int64_t chunks) {
