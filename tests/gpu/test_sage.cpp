@@ -103,8 +103,9 @@ void check_case(const SageCase& c, bool wgmma) {
   double lse_vs_cpu = 0;
   if (c.lse) {
     lse_vs_cpu = check::lse_max_abs_error(gpu_lse, prob.lse());
-    const bool sums_by_mma = wgmma && c.pv == SagePV::fp8;
-    EXPECT_LE(lse_vs_cpu, sums_by_mma ? kLseVsCpuWgmmaFp8 : kLseVsCpu);
+    // f16's tensor-core sums add P rounded to f16 (2^-11 relative): inside the tight bound.
+    const bool fp8_sums_by_mma = wgmma && c.pv == SagePV::fp8;
+    EXPECT_LE(lse_vs_cpu, fp8_sums_by_mma ? kLseVsCpuWgmmaFp8 : kLseVsCpu);
   }
   // The measured numbers, for the record of a run on the device.
   std::printf("  %-62s ref: cos %.6f rel_l1 %.5f lse %.2e | cpu: rel_l1 %.2e max %.2e lse %.2e\n",
