@@ -9,6 +9,7 @@ namespace dattn::cli {
 struct Bound {
   double min_cosine;
   double max_rel_l1;
+  const char* note_on_failure = nullptr;  // printed beside a result outside the bound
 };
 
 // Exact backends (sdpa, fa): the output's own rounding dominates. Round-to-nearest costs a
@@ -18,8 +19,16 @@ struct Bound {
 inline constexpr Bound kExactBf16{0.9999, 0.005};
 inline constexpr Bound kExactF16{0.99999, 0.001};
 inline constexpr Bound kExactF32{0.999999, 1e-4};
-// sage_attn: DESIGN.md's bounds, the algorithm's own error at D = 128 plus a little.
-inline constexpr Bound kSageFp8{0.9992, 0.04};
+// sage_attn: DESIGN.md's bounds, the algorithm's own error at D = 128 plus a little. fp8's own
+// error sits close to its bound (relative L1 0.037-0.040 on Gaussian inputs, growing with the
+// sequence; the CPU reference reads the same: bench/results/2026-11-26-session13.md), so a small
+// sample or a long sequence can read past it with no fault in a kernel: a miss says so.
+inline constexpr Bound kSageFp8{
+    0.9992, 0.04,
+    "sage_attn fp8's own error (DESIGN's arithmetic; the CPU reference reads the same) sits near "
+    "this bound: relative L1 0.037-0.040 on Gaussian inputs, growing with the sequence (~0.040 at "
+    "32k tokens), single heads and rows scattered around it (docs/semantics.md). Re-check with "
+    "more rows (--check-rows 4096) or with --sage-pv f16 before suspecting the kernel."};
 inline constexpr Bound kSageF16{0.9996, 0.025};
 
 // `pv` is the request's P·V precision; automatic resolves to f16 on the CPU and to fp8 on a

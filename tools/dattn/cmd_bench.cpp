@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
+#include <string>
 
 #include "commands.h"
 #include "core/text.h"
@@ -119,6 +121,14 @@ void print_table(const std::vector<Row>& rows) {
                   m->passed ? "ok" : "FAILED");
     } else {
       std::printf("skipped: %s\n", r.skipped.c_str());
+    }
+  }
+  // Each distinct note once, after the table: a bound that explains its own misses.
+  std::set<std::string> notes;
+  for (const Row& r : rows) {
+    if (r.measurement && !r.measurement->passed && r.measurement->bound.note_on_failure &&
+        notes.insert(r.measurement->bound.note_on_failure).second) {
+      std::printf("note: %s\n", r.measurement->bound.note_on_failure);
     }
   }
 }

@@ -75,6 +75,7 @@ int run(const CommonArgs& common, const RunArgs& args) {
                 m.metrics.rmse, m.metrics.max_abs);
     std::printf("%s (bound: cosine >= %g, rel_l1 <= %g)\n", m.passed ? "PASSED" : "FAILED",
                 m.bound.min_cosine, m.bound.max_rel_l1);
+    if (!m.passed && m.bound.note_on_failure) std::printf("note: %s\n", m.bound.note_on_failure);
   }
   return m.passed ? kOk : kCheckFailed;
 }
