@@ -40,7 +40,7 @@ typedef struct dattn_tensor {
 typedef struct dattn_options {
   int32_t layout;        /* dattn_layout */
   int32_t causal;        /* 0 or 1 */
-  float sm_scale;        /* <= 0: 1/sqrt(head_dim) */
+  float sm_scale;        /* 0: 1/sqrt(head_dim); otherwise finite and > 0 */
   const char* backend;   /* NULL, "" or "auto": default */
   int32_t policy;        /* -1: from DATTN_STRICT; 0 warn; 1 strict */
   int32_t sage_pv;       /* 0 automatic, 1 fp8, 2 f16 */

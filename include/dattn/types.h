@@ -59,7 +59,7 @@ struct Tensor {
   std::array<int64_t, 4> strides{};
 };
 
-// Row-major contiguous view of `shape`.
+// Row-major contiguous view of `shape`; throws Error(invalid_argument) when its strides overflow int64.
 DATTN_API Tensor contiguous_tensor(void* data, DType dtype, std::array<int64_t, 4> shape,
                                    DeviceType device = DeviceType::cpu, int device_index = 0);
 

@@ -86,12 +86,17 @@ def _prepare_numpy(q, k, v, out, layout, return_lse) -> Prepared:
         raise ValueError(f"out: expected a numpy.ndarray like q, got {type(out).__name__}")
     elif not out.flags.writeable:
         raise ValueError("out: the array is read-only")
+    # Checked here, not by the binding: its overloads would refuse these with a message that
+    # names no argument.
+    for name, t in (("q", q), ("k", k), ("v", v), ("out", out)):
+        if not t.dtype.isnative:
+            raise ValueError(f"{name}: dtype {t.dtype.str} is not in this machine's byte order; "
+                             f"convert it with {name}.astype({name}.dtype.newbyteorder('='))")
+    for name, t in (("k", k), ("v", v), ("out", out)):
+        if t.dtype != q.dtype:
+            raise ValueError(f"{name}: dtype {t.dtype} differs from q's {q.dtype}")
     lse = np.empty(lse_shape(q.shape, layout), dtype=np.float32) if return_lse else None
-    bf16 = _is_numpy_bfloat16(q)
-    if bf16:
-        for name, t in (("k", k), ("v", v), ("out", out)):
-            if not _is_numpy_bfloat16(t):
-                raise ValueError(f"{name}: expected bfloat16 like q, got {t.dtype}")
+    if _is_numpy_bfloat16(q):
         return Prepared(q.view(np.uint16), k.view(np.uint16), v.view(np.uint16), out,
                         out.view(np.uint16), lse, 0, True)
     return Prepared(q, k, v, out, out, lse, 0, False)

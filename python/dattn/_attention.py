@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 from typing import Any, Optional
+
+import numpy as np
 
 from . import _dattn
 from ._arrays import check_layout, prepare
 
 logger = logging.getLogger("dattn")
+
+
+def sm_scale_problem(sm_scale) -> Optional[str]:
+    """Why the library cannot take sm_scale (it takes a float32 > 0), or None."""
+    if sm_scale is None:
+        return None
+    if isinstance(sm_scale, bool) or not isinstance(sm_scale, numbers.Real):
+        return f"expected a number or None, got {type(sm_scale).__name__}"
+    value = float(sm_scale)
+    if not (math.isfinite(value) and value > 0):
+        return f"expected a finite number > 0, got {sm_scale!r}"
+    # The library takes a float32: a value that would round to 0 or to infinity there is refused.
+    if value > float(np.finfo(np.float32).max) or float(np.float32(value)) == 0:
+        return f"{sm_scale!r} is outside float32's range"
+    return None
+
+
+def _check_options(sm_scale, backend, sage_pv) -> None:
+    problem = sm_scale_problem(sm_scale)
+    if problem:
+        raise ValueError(f"sm_scale: {problem}")
+    for name, value in (("backend", backend), ("sage_pv", sage_pv)):
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name}: expected a name (str) or None, got {type(value).__name__}")
 
 
 def attention(q, k, v, *, layout: str = "HND", is_causal: bool = False,
@@ -49,6 +77,7 @@ def attention(q, k, v, *, layout: str = "HND", is_causal: bool = False,
     CUDA tensors from PyTorch run on PyTorch's current stream, asynchronously.
     """
     layout = check_layout(layout)
+    _check_options(sm_scale, backend, sage_pv)
     p = prepare(q, k, v, out, layout, return_lse)
     _dattn.attention(p.q, p.k, p.v, p.out_view, p.lse, layout, bool(is_causal),
                      None if sm_scale is None else float(sm_scale), backend or "", bool(strict),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+import numpy as np
+
 from . import _dattn
 
 
@@ -35,7 +37,10 @@ def dtype_name(dtype) -> str:
     """'f32'/'f16'/'bf16' for a torch or NumPy dtype; strings pass to the library's parser."""
     if isinstance(dtype, str):
         return dtype
-    name = str(dtype).rsplit(".", 1)[-1]  # "torch.bfloat16" -> "bfloat16"
+    try:
+        name = np.dtype(dtype).name  # np.float16, np.dtype("f2"), ml_dtypes.bfloat16
+    except TypeError:
+        name = str(dtype).rsplit(".", 1)[-1]  # "torch.bfloat16" -> "bfloat16"
     return {"float32": "f32", "float16": "f16", "bfloat16": "bf16"}.get(name, name)
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-import math
 import threading
 from typing import Iterator, Optional
 
-from ._attention import attention
+from ._attention import attention, sm_scale_problem
 from ._select import select
 
 logger = logging.getLogger("dattn")
@@ -65,9 +64,9 @@ def _why_not(torch, a) -> Optional[str]:
         return "head_dim is not contiguous"
     if q.numel() == 0 or k.numel() == 0:
         return "empty inputs (PyTorch returns an empty result)"
-    scale = a["scale"]
-    if scale is not None and not (math.isfinite(scale) and scale > 0):
-        return f"scale={scale} (dattn takes a finite scale > 0)"
+    problem = sm_scale_problem(a["scale"])
+    if problem:
+        return f"scale={a['scale']!r} ({problem}; dattn takes a float32 scale > 0)"
     return None
 
 

@@ -45,7 +45,9 @@ dattn::Options to_options(const dattn_options* o) {
   r.layout = static_cast<dattn::Layout>(
       checked("options.layout", o->layout, 0, 1, "DATTN_HND or DATTN_NHD"));
   r.causal = checked("options.causal", o->causal, 0, 1, "0 or 1") == 1;
-  if (!(o->sm_scale <= 0.0f)) r.sm_scale = o->sm_scale;  // NaN stays, for validation to reject
+  // 0 is the C default (unset); anything else, negative, NaN or infinite included, goes to
+  // validation, which refuses what is not a finite scale > 0.
+  if (o->sm_scale != 0.0f) r.sm_scale = o->sm_scale;
   if (o->backend) r.backend = o->backend;
   if (checked("options.policy", o->policy, -1, 1, "-1 (DATTN_STRICT), 0 (warn) or 1 (strict)") >= 0)
     r.policy = static_cast<dattn::Policy>(o->policy);

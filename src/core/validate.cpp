@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,6 +89,12 @@ void check_tensor(const std::string& name, const Tensor& t, Layout layout) {
     bad(name + ".device: expected cpu, cuda or musa, got value " + std::to_string(dev));
   if (t.device_index < 0)
     bad(name + ".device_index must be >= 0, got " + std::to_string(t.device_index));
+  // Every kernel reads elements as their own type: an address off that alignment is undefined
+  // behaviour on the CPU and a misaligned-address fault on a GPU.
+  const size_t element = t.dtype == DType::f32 ? 4 : 2;
+  if (reinterpret_cast<uintptr_t>(t.data) % element != 0)
+    bad(name + ".data must be aligned to its element size (" + std::to_string(element) +
+        " bytes for " + to_string(t.dtype) + ")");
   for (int d = 0; d < 4; ++d) {
     if (t.shape[d] <= 0)
       bad(name + ".shape[" + std::to_string(d) + "] (" + dim_names[d] + ") must be positive, got " +
@@ -175,6 +182,8 @@ dattn_problem make_problem(const Tensor& q, const Tensor& k, const Tensor& v, co
     if (lse->data == nullptr) bad("lse.data is null (pass no lse tensor to skip it)");
     if (lse->dtype != DType::f32)
       bad(std::string("lse.dtype must be f32, got ") + to_string(lse->dtype));
+    if (reinterpret_cast<uintptr_t>(lse->data) % 4 != 0)
+      bad("lse.data must be aligned to its element size (4 bytes for f32)");
     if (lse->device != q.device || lse->device_index != q.device_index)
       bad("lse is on " + where(*lse) + " but q is on " + where(q) +
           "; all tensors must be on one device");

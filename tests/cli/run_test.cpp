@@ -172,6 +172,20 @@ TEST(RunErrors, LibraryErrorsNameTheArgument) {
   EXPECT_EQ(r.err.rfind("dattn: error: invalid attention backend 'bogus' for platform cpu", 0), 0u) << r.err;
 }
 
+// Shapes whose buffers would pass 2^52 elements (or overflow 64 bits) are refused by name before
+// the CLI sizes anything from them.
+TEST(RunErrors, ShapesPastTheLibrarysLimitAreRefusedBeforeAllocating) {
+  for (const auto& [shape, what] :
+       {std::pair{"4,4294967296,4294967296,64", "q would hold"},
+        std::pair{"1,1,9223372036854775807,64", "q would hold"},
+        std::pair{"1,1,1,1,4503599627370497,64", "k/v would hold"}}) {
+    const CliResult r = run_dattn({"run", "--platform", "cpu", "--shape", shape});
+    EXPECT_EQ(r.exit_code, 2) << shape << "\n" << r.err;
+    EXPECT_EQ(r.err, std::string("dattn: error: --shape '") + shape + "': " + what +
+                         " more than the supported 2^52 elements\n");
+  }
+}
+
 TEST(RunGpu, RunsOnAGpuOrSaysWhyNot) {
   const CliResult r = run_dattn({"run", "--json", "--platform", "cuda", "--shape", "1,2,256,128", "--runs", "1"});
   if (r.exit_code == 0) {

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -108,6 +109,8 @@ TEST_F(CApi, OutOfRangeEnumsAreInvalidArguments) {
       {[](CProblem& c) { c.options.policy = 2; }, "options.policy"},
       {[](CProblem& c) { c.options.sage_pv = 3; }, "options.sage_pv"},
       {[](CProblem& c) { c.options.sm_scale = std::nanf(""); }, "options.sm_scale"},
+      {[](CProblem& c) { c.options.sm_scale = -1.0f; }, "options.sm_scale"},
+      {[](CProblem& c) { c.options.sm_scale = -INFINITY; }, "options.sm_scale"},
       {[](CProblem& c) { c.options.backend = "nope"; }, "invalid attention backend 'nope'"},
   };
   for (const auto& [mutate, message] : cases) {

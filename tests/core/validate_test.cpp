@@ -37,6 +37,20 @@ TEST(Validate, EveryBadArgumentIsNamed) {
       {"dtype out", [](Problem& p) { p.out.t.dtype = DType::f16; }, "out.dtype is f16"},
       {"dtype value", [](Problem& p) { p.q.t.dtype = static_cast<DType>(9); }, "q.dtype"},
       {"lse dtype", [](Problem& p) { p.lse.dtype = DType::bf16; }, "lse.dtype must be f32"},
+      {"misaligned q",
+       [](Problem& p) { p.q.t.data = static_cast<char*>(p.q.t.data) + 1; },
+       "q.data must be aligned to its element size (4 bytes for f32)"},
+      {"misaligned out",
+       [](Problem& p) { p.out.t.data = static_cast<char*>(p.out.t.data) + 2; },
+       "out.data must be aligned to its element size"},
+      {"misaligned bf16 v",
+       [](Problem& p) {
+         for (Tensor* t : {&p.q.t, &p.k.t, &p.v.t, &p.out.t}) t->dtype = DType::bf16;
+         p.v.t.data = static_cast<char*>(p.v.t.data) + 1;
+       },
+       "v.data must be aligned to its element size (2 bytes for bf16)"},
+      {"misaligned lse", [](Problem& p) { p.lse.data = static_cast<char*>(p.lse.data) + 2; },
+       "lse.data must be aligned to its element size (4 bytes for f32)"},
       {"device", [](Problem& p) { p.v.t.device = DeviceType::cuda; },
        "v is on cuda:0 but q is on cpu:0"},
       {"device index", [](Problem& p) { p.k.t.device_index = 1; }, "k is on cpu:1"},
@@ -102,6 +116,15 @@ TEST(Validate, EveryBadArgumentIsNamed) {
     EXPECT_THAT(error_of([&] { run(p); }, ErrorCode::invalid_argument), HasSubstr(c.message))
         << c.name;
   }
+}
+
+TEST(Validate, ContiguousStridesPastInt64AreRefused) {
+  float x = 0;
+  const int64_t big = int64_t{1} << 32;
+  EXPECT_THAT(error_of([&] { contiguous_tensor(&x, DType::f32, {1, big, big, 64}); }, ErrorCode::invalid_argument),
+              HasSubstr("contiguous_tensor: shape 1x4294967296x4294967296x64 has strides past 64-bit integers"));
+  // The outermost dim never enters a stride: a view that large is validation's to refuse.
+  EXPECT_EQ(contiguous_tensor(&x, DType::f32, {int64_t{1} << 62, 2, 2, 64}).strides[0], 256);
 }
 
 TEST(Validate, NhdNamesItsDims) {

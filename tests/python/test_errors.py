@@ -90,3 +90,44 @@ def test_mixed_frameworks(rng):
 def test_not_a_tensor():
     with pytest.raises(ValueError, match=r"q: expected"):
         dattn.attention([1.0], [1.0], [1.0])
+
+
+def test_mismatched_bfloat16_names_the_argument(rng):
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    q, k, v = arrays(rng, (1, 2, 16, 64), (1, 2, 16, 64), (1, 2, 16, 64), dtype=np.float16)
+    with pytest.raises(ValueError, match=r"k: dtype bfloat16 differs from q's float16"):
+        dattn.attention(q, k.astype(ml_dtypes.bfloat16), v)
+    with pytest.raises(ValueError, match=r"out: dtype bfloat16 differs from q's float32"):
+        q32 = q.astype(np.float32)
+        dattn.attention(q32, k.astype(np.float32), v.astype(np.float32),
+                        out=np.empty(q.shape, ml_dtypes.bfloat16))
+
+
+def test_foreign_byte_order_names_the_argument(rng):
+    q, k, v = arrays(rng, (1, 2, 16, 64), (1, 2, 16, 64), (1, 2, 16, 64))
+    swapped = v.astype(v.dtype.newbyteorder("S"))
+    with pytest.raises(ValueError, match=r"v: dtype [<>]f4 is not in this machine's byte order"):
+        dattn.attention(q, k, swapped)
+
+
+def test_misaligned_data_is_refused(rng):
+    q, k, v = arrays(rng, (1, 2, 16, 64), (1, 2, 16, 64), (1, 2, 16, 64))
+    raw = np.zeros(q.nbytes + 4, np.uint8)
+    shifted = np.ndarray(q.shape, np.float32, buffer=raw, offset=1)  # one byte off float alignment
+    shifted[...] = q
+    with pytest.raises(ValueError, match=r"q.data must be aligned to its element size \(4 bytes"):
+        dattn.attention(shifted, k, v)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"backend": 5}, r"backend: expected a name \(str\) or None, got int"),
+    ({"sage_pv": 1}, r"sage_pv: expected a name \(str\) or None, got int"),
+    ({"sm_scale": "abc"}, r"sm_scale: expected a number or None, got str"),
+    ({"sm_scale": 1e-50}, r"sm_scale: 1e-50 is outside float32's range"),
+    ({"sm_scale": 1e40}, r"sm_scale: 1e\+40 is outside float32's range"),
+    ({"sm_scale": -1.0}, r"sm_scale: expected a finite number > 0, got -1.0"),
+])
+def test_options_of_the_wrong_kind_name_the_argument(rng, kwargs, message):
+    q, k, v = arrays(rng, (1, 2, 16, 64), (1, 2, 16, 64), (1, 2, 16, 64))
+    with pytest.raises(ValueError, match=message):
+        dattn.attention(q, k, v, **kwargs)

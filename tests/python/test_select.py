@@ -1,5 +1,6 @@
 """dattn.select and dattn.backends: the library's rules (DESIGN.md, Selection) seen from Python."""
 
+import numpy as np
 import pytest
 
 import dattn
@@ -69,6 +70,15 @@ def test_aliases_and_dtype_spellings():
     assert dattn.select(platform="cpu", backend="flash_attn").backend == "fa"
     assert dattn.select(platform="cpu", backend="torch_sdpa").requested == "sdpa"
     assert dattn.select(platform="cpu", dtype="float16").backend == "fa"
+
+
+def test_numpy_dtypes_are_understood():
+    # sage_attn takes f16/bf16 only, so the backend shows which dtype the selection saw.
+    for dtype in (np.float16, np.dtype("float16")):
+        assert dattn.select(platform="cpu", backend="sage_attn", dtype=dtype).backend == "sage_attn"
+    assert dattn.select(platform="cpu", backend="sage_attn", dtype=np.float32).backend == "fa"
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    assert dattn.select(platform="cpu", backend="sage_attn", dtype=ml_dtypes.bfloat16).backend == "sage_attn"
 
 
 def test_unknown_names_are_value_errors():

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <string>
+#include <tuple>
 
 #include "dattn/dattn.h"
 
@@ -38,16 +40,39 @@ void add_backend_options(CLI::App& app, CommonArgs& args) {
 
 }  // namespace
 
+namespace {
+
+// A shape's tensors must each hold at most the library's 2^52 elements (validate.cpp): checked
+// here, before the CLI sizes its buffers from products that would otherwise overflow.
+void check_tensor_sizes(const Shape& s, const std::string& text) {
+  constexpr int64_t kMaxElements = int64_t{1} << 52;
+  for (const auto& [name, heads, seq] : {std::tuple{"q", s.heads_q, s.seq_q}, std::tuple{"k/v", s.heads_kv, s.seq_kv}}) {
+    int64_t n = s.batch;
+    if (__builtin_mul_overflow(n, heads, &n) || __builtin_mul_overflow(n, seq, &n) ||
+        __builtin_mul_overflow(n, s.head_dim, &n) || n > kMaxElements) {
+      std::string message = "--shape '";  // appended, not +: g++ 12 warns falsely (-Wrestrict) on the chain
+      message.append(text).append("': ").append(name).append(" would hold more than the supported 2^52 elements");
+      throw Error(ErrorCode::invalid_argument, message);
+    }
+  }
+}
+
+}  // namespace
+
 Shape parse_shape(const std::string& text) {
   const std::vector<int64_t> v = parse_ints(text);
+  Shape s;
   switch (v.size()) {
-    case 4: return {v[0], v[1], v[1], v[2], v[2], v[3]};
-    case 5: return {v[0], v[1], v[1], v[2], v[3], v[4]};
-    case 6: return {v[0], v[1], v[2], v[3], v[4], v[5]};
+    case 4: s = {v[0], v[1], v[1], v[2], v[2], v[3]}; break;
+    case 5: s = {v[0], v[1], v[1], v[2], v[3], v[4]}; break;
+    case 6: s = {v[0], v[1], v[2], v[3], v[4], v[5]}; break;
+    default:
+      throw Error(ErrorCode::invalid_argument,
+                  "--shape: expected positive integers B,H,S,D or B,H,SQ,SK,D or B,HQ,HKV,SQ,SK,D, got '" +
+                      text + "'");
   }
-  throw Error(ErrorCode::invalid_argument,
-              "--shape: expected positive integers B,H,S,D or B,H,SQ,SK,D or B,HQ,HKV,SQ,SK,D, got '" +
-                  text + "'");
+  check_tensor_sizes(s, text);
+  return s;
 }
 
 std::string to_string(const Shape& s) {

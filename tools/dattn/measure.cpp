@@ -4,11 +4,14 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "check/reference.h"
@@ -125,10 +128,25 @@ Measurement measure(const MeasureSpec& spec) {
   select(query);
 
   const Layout layout = spec.options.layout;
-  Operand q(dims(layout, s.batch, s.heads_q, s.seq_q, s.head_dim), spec.dtype);
-  Operand k(dims(layout, s.batch, s.heads_kv, s.seq_kv, s.head_dim), spec.dtype);
-  Operand v(dims(layout, s.batch, s.heads_kv, s.seq_kv, s.head_dim), spec.dtype);
-  Operand out(q.shape, spec.dtype);
+  // parse_shape bounded each tensor's elements; a shape past this machine's memory is still the
+  // caller's to fix, so it is said as such rather than as an internal error.
+  const auto operand = [&](const Dims& d) {
+    try {
+      return Operand(d, spec.dtype);
+    } catch (const std::bad_alloc&) {
+      const double bytes = static_cast<double>(2 * (elements(dims(layout, s.batch, s.heads_q, s.seq_q, s.head_dim)) +
+                                                    elements(dims(layout, s.batch, s.heads_kv, s.seq_kv, s.head_dim)))) *
+                           static_cast<double>(dtype_size(spec.dtype));
+      char gib[32];
+      std::snprintf(gib, sizeof gib, "%.1f", bytes / (1 << 30));
+      throw Error(ErrorCode::invalid_argument, "--shape " + to_string(s) + ": q, k, v and out need " + gib +
+                                                   " GiB of host memory, more than this machine can allocate");
+    }
+  };
+  Operand q = operand(dims(layout, s.batch, s.heads_q, s.seq_q, s.head_dim));
+  Operand k = operand(dims(layout, s.batch, s.heads_kv, s.seq_kv, s.head_dim));
+  Operand v = operand(dims(layout, s.batch, s.heads_kv, s.seq_kv, s.head_dim));
+  Operand out = operand(q.shape);
   q.fill_random(spec.seed, 0);
   k.fill_random(spec.seed, 1);
   v.fill_random(spec.seed, 2);
