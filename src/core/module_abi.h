@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-#define DATTN_MODULE_ABI_VERSION 1
+#define DATTN_MODULE_ABI_VERSION 2
 
 typedef struct dattn_device_info {
   int32_t cc_major, cc_minor;
@@ -28,6 +28,10 @@ typedef struct dattn_gpu_module {
   // dtype; otherwise the reason (e.g. "fa needs compute capability >= 8.0, device has 7.5").
   int32_t (*supports)(int32_t backend, int32_t device, int64_t head_dim, int32_t dtype, char* msg,
                       size_t msg_len);
+  // 0 when sage_attn's fp8 P·V kernel runs on `device`: FP8 tensor cores and a kernel image
+  // built for them (a module built for sm_80 and sm_90a has none for an sm_89 GPU); otherwise
+  // the reason.
+  int32_t (*sage_fp8)(int32_t device, char* msg, size_t msg_len);
   // Enqueues the kernels on problem->stream. No device-wide synchronization.
   int32_t (*run)(int32_t backend, const dattn_problem* problem, char* msg, size_t msg_len);
 } dattn_gpu_module;

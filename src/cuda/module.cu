@@ -97,6 +97,17 @@ int32_t supports(int32_t backend, int32_t device, int64_t head_dim, int32_t dtyp
   });
 }
 
+int32_t sage_fp8(int32_t device, char* msg, size_t msg_len) {
+  return guarded(msg, msg_len, [&] {
+#if DATTN_CUDA_HAVE_SAGE
+    std::string reason;
+    return sage_fp8_supported(device, &reason) ? 0 : fail(msg, msg_len, reason);
+#else
+    return fail(msg, msg_len, "sage_attn kernels are not part of this build of the CUDA module");
+#endif
+  });
+}
+
 int32_t run(int32_t backend, const dattn_problem* p, char* msg, size_t msg_len) {
   return guarded(msg, msg_len, [&] {
     if (p == nullptr) return fail(msg, msg_len, "run: problem is null");
@@ -124,7 +135,7 @@ int32_t run(int32_t backend, const dattn_problem* p, char* msg, size_t msg_len) 
 }
 
 const dattn_gpu_module kModule = {
-    DATTN_MODULE_ABI_VERSION, build_info, device_count, device_info, supports, run,
+    DATTN_MODULE_ABI_VERSION, build_info, device_count, device_info, supports, sage_fp8, run,
 };
 
 }  // namespace

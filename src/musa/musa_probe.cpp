@@ -84,6 +84,9 @@ class MusaProbe final : public Probe {
   }
 
   std::optional<int> compute_capability(int) const override { return std::nullopt; }
+  Verdict sage_fp8_image(int) const override {
+    return {false, "this build of dattn has no MUSA kernels", "request sage_pv=f16"};
+  }
 
   std::string describe(int device) const override {
     return "MUSA device " + std::to_string(device);

@@ -20,6 +20,7 @@ class CpuProbe final : public Probe {
   }
 
   std::optional<int> compute_capability(int) const override { return std::nullopt; }
+  Verdict sage_fp8_image(int) const override { return {true, "", ""}; }  // software e4m3
 
   std::string describe(int) const override {
     return "host CPU, " + std::to_string(omp_get_max_threads()) + " OpenMP threads";

@@ -44,6 +44,16 @@ class CudaProbe final : public Probe {
             "use a head size, dtype and GPU the backend supports (`dattn backends` lists them)"};
   }
 
+  Verdict sage_fp8_image(int device) const override {
+    const dattn_gpu_module* m = cuda_module().module;
+    if (!m) return {false, cuda_module().error, kGetModule};
+    char msg[512] = {};
+    if (m->sage_fp8(device, msg, sizeof msg) == 0) return {true, "", ""};
+    return {false, msg,
+            "request sage_pv=f16, or rebuild the CUDA module for this GPU (e.g. cmake "
+            "-DDATTN_CUDA_ARCHS=\"80;89;90a-real\" for an sm_89 card)"};
+  }
+
   std::optional<int> compute_capability(int device) const override {
     const dattn_device_info* info = device_info(device);
     if (!info) return std::nullopt;

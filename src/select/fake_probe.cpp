@@ -37,6 +37,12 @@ class FakeProbe final : public Probe {
 
   std::optional<int> compute_capability(int) const override { return spec_.cc; }
 
+  Verdict sage_fp8_image(int) const override {
+    if (spec_.fp8_image) return {true, "", ""};
+    return {false, "the CUDA module carries no fp8 sage_attn kernel for this device (simulated)",
+            "drop 'cuda.fp8:missing' from the simulation"};
+  }
+
   std::string describe(int device) const override {
     std::string d = std::string("simulated ") + to_string(spec_.platform) + " device " +
                     std::to_string(device);

@@ -16,6 +16,7 @@ struct FakeSpec {
   bool present = true;
   std::set<Backend> missing;  // backends whose kernel is absent
   std::optional<int> cc;      // cuda only; default 90 (H100)
+  bool fp8_image = true;      // cuda only: the module carries sage_attn's fp8 kernel for cc
 };
 
 std::shared_ptr<const Probe> make_fake_probe(FakeSpec spec);

@@ -28,6 +28,9 @@ class Probe {
   virtual Verdict available(Backend b, int device, int64_t head_size, DType dtype) const = 0;
   // Compute capability as major * 10 + minor (CUDA), nullopt where it has no meaning.
   virtual std::optional<int> compute_capability(int device) const = 0;
+  // sage_attn's fp8 P·V kernel was built for this device. Asked only of a device with FP8
+  // tensor cores (compute capability >= 8.9), the rule that sage_pv.cpp applies first.
+  virtual Verdict sage_fp8_image(int device) const = 0;
   // One line about the device, e.g. "NVIDIA H100 80GB HBM3, sm_90, 132 SMs".
   virtual std::string describe(int device) const = 0;
   // What the backend handles, for the backend table.

@@ -1,7 +1,8 @@
 // Which P·V precision sage_attn runs with (DESIGN.md): automatic is fp8 on GPUs with FP8 tensor
-// cores (compute capability >= 8.9) and f16 elsewhere (sm_80, the CPU). An explicit fp8 where
-// there are no FP8 tensor cores falls back to f16 with a reason, never silently. The CPU honours
-// both, since its software e4m3 is the bit-level reference of the GPU kernel.
+// cores (compute capability >= 8.9) whose fp8 kernel this build carries, and f16 elsewhere (sm_80,
+// an sm_89 card under a module built without an sm_89 image, the CPU). An explicit fp8 that cannot
+// run falls back to f16 with a reason, never silently. The CPU honours both, since its software
+// e4m3 is the bit-level reference of the GPU kernel.
 #pragma once
 
 #include <string>

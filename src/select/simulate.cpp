@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* kGrammar =
     "expected comma-separated items: PLATFORM:present|absent (cuda, musa), "
-    "PLATFORM.BACKEND:missing|present (PLATFORM cpu, cuda or musa), cuda.cc:MAJOR.MINOR; "
+    "PLATFORM.BACKEND:missing|present (PLATFORM cpu, cuda or musa), cuda.cc:MAJOR.MINOR, "
+    "cuda.fp8:missing|present (sage_attn's fp8 kernel image); "
     "e.g. musa:present,musa.sage_attn:missing,cuda:absent";
 
 [[noreturn]] void bad(const std::string& item, const std::string& why) {
@@ -63,6 +64,12 @@ void simulate(const std::string& spec) {
     if (what == "cc") {
       if (p != Platform::cuda) bad(raw, "only cuda has a compute capability");
       f.cc = parse_cc(raw, value);
+      continue;
+    }
+    if (what == "fp8") {
+      if (p != Platform::cuda) bad(raw, "only cuda has fp8 kernel images");
+      if (value != "missing" && value != "present") bad(raw, "an fp8 kernel image is missing or present");
+      f.fp8_image = value == "present";
       continue;
     }
     const std::optional<Backend> b = registry::lookup(what);

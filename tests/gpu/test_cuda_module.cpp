@@ -23,6 +23,7 @@ const dattn_gpu_module* load_module() {
 
 constexpr int32_t kSdpa = static_cast<int32_t>(Backend::sdpa);
 constexpr int32_t kFa = static_cast<int32_t>(Backend::fa);
+constexpr int32_t kSage = static_cast<int32_t>(Backend::sage_attn);
 constexpr int32_t kBf16 = static_cast<int32_t>(DType::bf16);
 
 TEST(CudaModule, LoadsAndDescribesItself) {
@@ -85,6 +86,14 @@ TEST_F(CudaModuleGpu, DeviceInfoAndSupport) {
     EXPECT_NE(module_->supports(kFa, 0, 128, kBf16, msg, sizeof(msg)), 0);
   }
   EXPECT_NE(module_->device_info(1 << 20, &info, msg, sizeof(msg)), 0);
+  // fp8 sage: no without FP8 tensor cores; yes on an H100/H200 when the module carries sage and
+  // its sm_90a image.
+  const int cc = info.cc_major * 10 + info.cc_minor;
+  const int32_t fp8 = module_->sage_fp8(0, msg, sizeof(msg));
+  if (cc < 89) EXPECT_NE(fp8, 0);
+  const bool sage_built = module_->supports(kSage, 0, 128, kBf16, msg, sizeof(msg)) == 0;
+  if (cc == 90 && sage_built && std::string(module_->build_info()).find("sm_90a") != std::string::npos)
+    EXPECT_EQ(module_->sage_fp8(0, msg, sizeof(msg)), 0) << msg;
 }
 
 TEST_F(CudaModuleGpu, RunReportsErrorsAsMessages) {

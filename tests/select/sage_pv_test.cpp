@@ -68,6 +68,26 @@ TEST_F(SagePv, Cuda_Fp8OnHopper_IsHonoured) {
   EXPECT_EQ(pv(Platform::cuda, SagePV::fp8, Policy::strict), SagePV::fp8);
 }
 
+// An sm_89 card under a module built for sm_80 and sm_90a (the default architectures) has FP8
+// tensor cores but no fp8 kernel: automatic takes f16 and says why; an explicit fp8 falls back
+// with the rebuild in its remedy, or is refused under strict.
+TEST_F(SagePv, Cuda_Fp8WithoutItsKernelImage_IsF16WithTheReason) {
+  simulate("cuda:present,cuda.cc:8.9,cuda.fp8:missing");
+  EXPECT_EQ(pv(Platform::cuda, SagePV::automatic), SagePV::f16);
+  EXPECT_THAT(last_reason, HasSubstr("has FP8 tensor cores, but the CUDA module carries no fp8 sage_attn kernel"));
+  LogCapture log;
+  EXPECT_EQ(pv(Platform::cuda, SagePV::fp8), SagePV::f16);
+  ASSERT_EQ(log.warnings().size(), 1u);
+  EXPECT_THAT(log.warnings()[0].text, HasSubstr("requested fp8 -> chosen f16"));
+  EXPECT_THAT(log.warnings()[0].text, HasSubstr("remedy: drop 'cuda.fp8:missing'"));
+  std::vector<std::string> reasons;
+  EXPECT_THAT(error_of([&] { selector::sage_pv(Platform::cuda, 0, SagePV::fp8, Policy::strict, reasons); },
+                       ErrorCode::fallback_refused),
+              HasSubstr("no fp8 sage_attn kernel"));
+  simulate("cuda:present,cuda.cc:8.9,cuda.fp8:present");
+  EXPECT_EQ(pv(Platform::cuda, SagePV::automatic), SagePV::fp8);
+}
+
 TEST_F(SagePv, Musa_HasNoKnownFp8TensorCores) {
   simulate("musa:present");
   EXPECT_EQ(pv(Platform::musa, SagePV::automatic), SagePV::f16);

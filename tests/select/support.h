@@ -95,6 +95,7 @@ class ScriptedProbe final : public probe::Probe {
   probe::Verdict presence{true, "scripted present", ""};
   std::map<Backend, probe::Verdict> backends;  // absent key: available
   std::optional<int> cc;
+  probe::Verdict fp8_image{true, "", ""};
 
   probe::Verdict present() const override { return presence; }
   probe::Verdict available(Backend b, int, int64_t, DType) const override {
@@ -102,6 +103,7 @@ class ScriptedProbe final : public probe::Probe {
     return it == backends.end() ? probe::Verdict{true, "", ""} : it->second;
   }
   std::optional<int> compute_capability(int) const override { return cc; }
+  probe::Verdict sage_fp8_image(int) const override { return fp8_image; }
   std::string describe(int) const override { return "scripted device"; }
   std::string head_sizes(Backend) const override { return "scripted"; }
   std::string dtypes(Backend) const override { return "scripted"; }

@@ -48,7 +48,7 @@ Action add_select(CLI::App& cmd, CommonArgs& common) {
   cmd.add_option("--head-size", args->head_size, "head dimension D")->capture_default_str();
   cmd.add_option("--simulate", args->simulate,
                  "pretend platforms and kernels, e.g. musa:present,musa.sage_attn:missing "
-                 "(items: P:present|absent, P.BACKEND:missing|present, cuda.cc:MAJOR.MINOR)");
+                 "(items: P:present|absent, P.BACKEND:missing|present, cuda.cc:MAJOR.MINOR, cuda.fp8:missing|present)");
   return [&common, args] { return select_command(common, *args); };
 }
 
