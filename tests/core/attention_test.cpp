@@ -50,6 +50,25 @@ class Attention : public ::testing::Test {
   CleanEnv env;
 };
 
+// An unset policy reads DATTN_STRICT; an explicit one wins over it (sage_attn on f32 falls back
+// to fa on the CPU).
+TEST_F(Attention, UnsetPolicyFollowsDattnStrict) {
+  Problem p = make_problem_data({}, DType::f32, Layout::HND, fresh_seed());
+  p.options.backend = "sage_attn";
+  {
+    EnvGuard strict("DATTN_STRICT", "1");
+    EXPECT_THAT(error_of([&] { attention(p.q.t, p.k.t, p.v.t, p.out.t, &p.lse, p.options); },
+                         ErrorCode::fallback_refused),
+                HasSubstr("requested sage_attn -> chosen fa"));
+    p.options.policy = Policy::warn;
+    EXPECT_TRUE(attention(p.q.t, p.k.t, p.v.t, p.out.t, &p.lse, p.options).fallback);
+  }
+  p.options.policy.reset();
+  const Selection s = attention(p.q.t, p.k.t, p.v.t, p.out.t, &p.lse, p.options);
+  EXPECT_EQ(s.backend, Backend::fa);
+  EXPECT_TRUE(s.fallback);
+}
+
 TEST_F(Attention, EveryCpuBackend_BothLayouts_CausalAndNot_MatchTheReference) {
   const struct {
     const char* name;

@@ -87,6 +87,27 @@ TEST_F(CApi, SuccessReportsTheBackendAndClearsTheLastError) {
   EXPECT_EQ(dattn_attention(&c.q, &c.k, &c.v, &c.out, nullptr, nullptr, nullptr), DATTN_OK);
 }
 
+// policy -1 (what dattn_options_init gives) reads DATTN_STRICT; 0 and 1 override it. sage_attn on
+// f32 is a fallback to fa on the CPU, so it is what strict refuses.
+TEST_F(CApi, PolicyMinusOneFollowsDattnStrict) {
+  CProblem c;
+  c.options.backend = "sage_attn";
+  ASSERT_EQ(c.options.policy, -1);
+  {
+    EnvGuard strict("DATTN_STRICT", "1");
+    EXPECT_EQ(c.run(), DATTN_ERROR_FALLBACK_REFUSED);
+    EXPECT_THAT(dattn_last_error(), HasSubstr("requested sage_attn -> chosen fa"));
+    c.options.policy = 0;
+    int32_t chosen = -1;
+    EXPECT_EQ(c.run(&chosen), DATTN_OK) << dattn_last_error();
+    EXPECT_EQ(chosen, DATTN_FA);
+  }
+  c.options.policy = -1;
+  EXPECT_EQ(c.run(), DATTN_OK) << dattn_last_error();
+  c.options.policy = 1;
+  EXPECT_EQ(c.run(), DATTN_ERROR_FALLBACK_REFUSED);
+}
+
 TEST_F(CApi, NullPointersAreInvalidArguments) {
   CProblem c;
   EXPECT_EQ(dattn_attention(nullptr, &c.k, &c.v, &c.out, nullptr, &c.options, nullptr),

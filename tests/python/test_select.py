@@ -99,3 +99,15 @@ def test_detected_platform_is_selectable():
 
 def test_version():
     assert dattn.__version__.count(".") == 2
+
+
+def test_strict_refuses_a_cpu_fallback(monkeypatch):
+    # sage_attn takes f16/bf16 only: on f32 it falls back to fa, which strict refuses, whether
+    # asked by the argument or by DATTN_STRICT.
+    monkeypatch.delenv("DATTN_STRICT", raising=False)
+    assert dattn.select(platform="cpu", backend="sage", dtype="f32").fallback
+    with pytest.raises(RuntimeError, match=r"requested sage_attn -> chosen fa"):
+        dattn.select(platform="cpu", backend="sage", dtype="f32", strict=True)
+    monkeypatch.setenv("DATTN_STRICT", "1")
+    with pytest.raises(RuntimeError, match=r"fallback refused"):
+        dattn.select(platform="cpu", backend="sage", dtype="f32")
