@@ -9,7 +9,9 @@ Method (DESIGN.md, Measuring):
     speed does not depend on values, but the accuracy check does).
   * Every call is timed end to end as a user makes it: dattn's Python call with its DLPack
     crossing and, for sage_attn, the quantization kernels.
-  * Per backend and workload: warm-up calls, then >= 7 timed calls, each between two CUDA
+  * Per backend and workload: 0.5 s of an idle GPU (its clock follows its recent power draw:
+    every backend starts from the same state, not from the previous workload's heat), warm-up
+    calls, then >= 7 timed calls, each between two CUDA
     events on PyTorch's current stream, with L2 flushed before each (a 256 MiB memset outside
     the events) so a small workload is not timed out of a warm cache. Reported: the median.
   * Before each timed call the GPU is held busy (~1 ms of torch.cuda._sleep after the flush) so
@@ -68,13 +70,22 @@ def make_runner(name, q, k, v):
     return run
 
 
-def time_ms(run, warmup, iters, flush=None):
-    """Median and fastest GPU time of `iters` event-timed calls after `warmup` untimed ones, and
+def time_ms(run, warmup, iters, flush=None, settle_s=0.5):
+    """Median and fastest GPU time of `iters` event-timed calls after `settle_s` seconds of an
+    idle GPU and `warmup` untimed calls, and
     the median host time of the call; `flush` (a buffer zeroed before each timed call, outside
     its events) empties L2 where given. The GPU is held busy before each call (see the module
     docstring), so the host's call ends before the GPU reaches the first event."""
     import torch
 
+    # The GPU idles first: its clock follows its recent power draw, so a short kernel timed
+    # right after a long heavy workload ran ~20 % slow (fa at (4, 32, 1024, 64) right after
+    # (4, 32, 32768, 128): 0.110 ms, 0.090 alone; session 13). Idling, not running the backend
+    # itself, gives every backend the same starting state: a backend's own sustained load would
+    # throttle the power-hungry ones (cuDNN's bf16 12-15 % at Flux and 1-4k tokens) and not
+    # others, which is a property of the workload mix a model runs, not of the kernel.
+    torch.cuda.synchronize()
+    time.sleep(settle_s)
     for _ in range(warmup):
         run()
     times, host = [], []
