@@ -83,9 +83,11 @@ def test_sage_within_design_bounds(rng, sage_pv, kind, layout, dtype):
     min_cosine, max_rel_l1 = SAGE_BOUNDS[sage_pv]
     assert m["cosine"] >= min_cosine, m
     assert m["rel_l1"] <= max_rel_l1, m
-    # INT8 scores move the LSE in proportion to the scores' size; the q·mean(K) term that
-    # K smoothing removes must come back (without it the k_bias LSE is off by ~16).
-    np.testing.assert_allclose(lse, ref_lse, atol=0.05, rtol=0.01)
+    # INT8 scores move the LSE in proportion to the scores' size (k_bias rows reach 0.055 nat:
+    # seed 3300759447 in session 13's CI; tests/cpu/test_sage.cpp bounds the same at 0.1); the
+    # q·mean(K) term that K smoothing removes must come back (without it the k_bias LSE is off
+    # by ~16), which 0.1 still catches.
+    np.testing.assert_allclose(lse, ref_lse, atol=0.1, rtol=0.01)
 
 
 def test_sageattn_is_the_sage_backend(rng):
