@@ -4,10 +4,11 @@ block, for models (diffusers and the like) that call it and that one does not wa
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import inspect
 import logging
 import threading
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Tuple
 
 from ._attention import attention, sm_scale_problem
 from ._select import select
@@ -26,13 +27,19 @@ def _log_once(level: int, message: str) -> None:
     logger.log(level, message)
 
 
-def _sdpa_signature(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+def _sdpa_signature(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *,
                     scale=None, enable_gqa=False):
-    """PyTorch's signature, for binding the caller's arguments the way PyTorch would."""
+    """PyTorch's signature (scale and enable_gqa keyword-only), for binding the caller's
+    arguments the way PyTorch would."""
 
 
 _SIGNATURE = inspect.signature(_sdpa_signature)
 _DTYPES = ("float32", "float16", "bfloat16")
+
+
+def _compiling(torch) -> bool:
+    compiler = getattr(torch, "compiler", None)
+    return bool(compiler is not None and getattr(compiler, "is_compiling", lambda: False)())
 
 
 def _why_not(torch, a) -> Optional[str]:
@@ -40,6 +47,13 @@ def _why_not(torch, a) -> Optional[str]:
     q, k, v = a["query"], a["key"], a["value"]
     if not all(isinstance(t, torch.Tensor) for t in (q, k, v)):
         return "query, key and value are not all tensors"
+    # Subclasses (FakeTensor, DTensor, functorch wrappers) and nested tensors cannot cross
+    # DLPack; plain dense tensors (and Parameters) can.
+    if not all((type(t) is torch.Tensor or isinstance(t, torch.nn.Parameter))
+               and t.layout == torch.strided and not t.is_nested for t in (q, k, v)):
+        return "tensor subclasses, nested or non-strided tensors (dattn takes plain dense tensors)"
+    if _compiling(torch):
+        return "torch.compile is tracing (dattn's call is opaque to it)"
     if q.dim() != 4 or k.dim() != 4 or v.dim() != 4:
         return f"{q.dim()}-D inputs (dattn takes [B, H, S, D])"
     if a["attn_mask"] is not None:
@@ -70,6 +84,73 @@ def _why_not(torch, a) -> Optional[str]:
     return None
 
 
+# One wrapper is installed while any block is open, however many blocks (nested, or in several
+# threads) are; each block's settings live in a context variable, so a call uses the settings of
+# the innermost block of its own thread (or asyncio task) and a call from anywhere else goes to
+# PyTorch as if nothing were installed. Blocks that overlap in any order therefore leave
+# PyTorch's function in place once the last one ends.
+_Settings = Tuple[Optional[str], bool]  # (backend, strict)
+_settings: contextvars.ContextVar[Optional[_Settings]] = contextvars.ContextVar(
+    "dattn_sdpa_routing", default=None)
+_install_lock = threading.Lock()
+_open_blocks = 0
+_pytorch_sdpa = None  # what F.scaled_dot_product_attention was when the wrapper went in
+# True while the wrapper hands a call on: a wrapper that another library installed over ours
+# and that calls ours would otherwise bring the call back here for ever.
+_handing_on: contextvars.ContextVar[bool] = contextvars.ContextVar("dattn_sdpa_handing_on",
+                                                                   default=False)
+
+
+def _hand_on(*args, **kwargs):
+    """The call as PyTorch (or whatever was installed before dattn) would make it."""
+    import torch
+
+    if _handing_on.get():
+        return torch._C._nn.scaled_dot_product_attention(*args, **kwargs)
+    token = _handing_on.set(True)
+    try:
+        return _pytorch_sdpa(*args, **kwargs)
+    finally:
+        _handing_on.reset(token)
+
+
+def _routed(*args, **kwargs):
+    import torch
+
+    settings = _settings.get()
+    if settings is None or _handing_on.get():
+        return _hand_on(*args, **kwargs)
+    backend, strict = settings
+    try:
+        bound = _SIGNATURE.bind(*args, **kwargs)
+    except TypeError:
+        return _hand_on(*args, **kwargs)  # PyTorch gives the proper error
+    bound.apply_defaults()
+    a = bound.arguments
+    reason = _why_not(torch, a)
+    q = a["query"]
+    if reason is None:
+        try:
+            chosen = select(platform=q.device.type, backend=backend, head_size=q.shape[3],
+                            dtype=q.dtype, strict=strict, device_index=q.device.index or 0)
+            out = attention(q, a["key"], a["value"], layout="HND", is_causal=a["is_causal"],
+                            sm_scale=a["scale"], backend=backend, strict=strict)
+        except (ValueError, RuntimeError) as error:
+            # What the library refuses (a head size, a grid limit, a misaligned row under a
+            # strict policy) goes to PyTorch unless the block asked for dattn or an error.
+            if strict:
+                raise
+            reason = str(error)
+        else:
+            _log_once(logging.INFO, f"dattn.sdpa_routing: scaled_dot_product_attention on "
+                      f"{q.device}, head_dim {q.shape[3]}, {q.dtype} runs dattn "
+                      f"{chosen.backend}")
+            return out
+    _log_once(logging.WARNING,
+              f"dattn.sdpa_routing: scaled_dot_product_attention handed back to PyTorch: {reason}")
+    return _hand_on(*args, **kwargs)
+
+
 @contextlib.contextmanager
 def sdpa_routing(backend: Optional[str] = None, *, strict: bool = False) -> Iterator[None]:
     """Route ``torch.nn.functional.scaled_dot_product_attention`` through dattn inside a
@@ -81,55 +162,36 @@ def sdpa_routing(backend: Optional[str] = None, *, strict: bool = False) -> Iter
     Calls dattn cannot do exactly as PyTorch would go to PyTorch unchanged, each reason
     logged once (logger "dattn", WARNING): attn_mask, dropout_p > 0, autograd, dtypes other
     than float32/float16/bfloat16, devices other than CPU/CUDA, non-4-D inputs, mismatched
-    head dims, GQA without enable_gqa, causal with Sq != Sk, and requests the library's
-    selection refuses (e.g. an unsupported head size). With ``strict=True`` a refused
-    selection raises instead of handing back.
+    head dims, GQA without enable_gqa, causal with Sq != Sk, tensor subclasses and nested
+    tensors, tracing by torch.compile, and what the library refuses (e.g. an unsupported head
+    size). With ``strict=True`` a refusal by the library raises instead of handing back.
 
-    It replaces the attribute of ``torch.nn.functional`` for the whole process while the
-    block runs, so it reaches code that calls ``F.scaled_dot_product_attention`` but not
-    code that imported the function itself beforehand.
+    The attribute of ``torch.nn.functional`` is replaced while any block is open, so the
+    routing reaches code that calls ``F.scaled_dot_product_attention`` but not code that
+    imported the function itself beforehand. It applies to calls made in the block's own
+    thread (or asyncio task), innermost block first; other threads keep PyTorch's behaviour.
+    Blocks may nest and overlap across threads; PyTorch's function is back when the last ends.
     """
-    import torch
     import torch.nn.functional as F
 
-    original = F.scaled_dot_product_attention
-
-    def routed(*args, **kwargs):
-        try:
-            bound = _SIGNATURE.bind(*args, **kwargs)
-        except TypeError:
-            return original(*args, **kwargs)  # PyTorch gives the proper error
-        bound.apply_defaults()
-        a = bound.arguments
-        reason = _why_not(torch, a)
-        q = a["query"]
-        if reason is None:
-            platform = q.device.type
-            try:
-                chosen = select(platform=platform, backend=backend, head_size=q.shape[3],
-                                dtype=q.dtype, strict=strict,
-                                device_index=q.device.index or 0)
-            except (ValueError, RuntimeError) as error:
-                if strict:
-                    raise
-                reason = str(error)
-            else:
-                _log_once(logging.INFO, f"dattn.sdpa_routing: scaled_dot_product_attention on "
-                          f"{q.device}, head_dim {q.shape[3]}, {q.dtype} runs dattn "
-                          f"{chosen.backend}")
-        if reason is not None:
-            _log_once(logging.WARNING,
-                      f"dattn.sdpa_routing: scaled_dot_product_attention handed back to "
-                      f"PyTorch: {reason}")
-            return original(*args, **kwargs)
-        return attention(q, a["key"], a["value"], layout="HND", is_causal=a["is_causal"],
-                         sm_scale=a["scale"], backend=backend, strict=strict)
-
-    F.scaled_dot_product_attention = routed
+    global _open_blocks, _pytorch_sdpa
+    with _install_lock:
+        if _open_blocks == 0 and F.scaled_dot_product_attention is not _routed:
+            _pytorch_sdpa = F.scaled_dot_product_attention
+            F.scaled_dot_product_attention = _routed
+        _open_blocks += 1
+    token = _settings.set((backend, strict))
     try:
         yield
     finally:
-        F.scaled_dot_product_attention = original
+        _settings.reset(token)
+        with _install_lock:
+            _open_blocks -= 1
+            if _open_blocks == 0:
+                # A wrapper another library installed over ours stays: it calls ours, which
+                # now hands every call on.
+                if F.scaled_dot_product_attention is _routed:
+                    F.scaled_dot_product_attention = _pytorch_sdpa
 
 
 patch_sdpa = sdpa_routing

@@ -149,3 +149,90 @@ def test_routing_restores_pytorch():
             assert F.scaled_dot_product_attention is not original
             raise KeyError("inside")
     assert F.scaled_dot_product_attention is original
+
+
+def test_nested_blocks_use_the_innermost_settings(rng, monkeypatch):
+    g = generator(rng, "cpu")
+    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    calls = count_routed(monkeypatch)
+    original = F.scaled_dot_product_attention
+    with dattn.sdpa_routing(backend="fa"):
+        with dattn.sdpa_routing(backend="sdpa"):
+            F.scaled_dot_product_attention(q, k, v)
+        F.scaled_dot_product_attention(q, k, v)
+    assert calls == ["sdpa", "fa"]
+    assert F.scaled_dot_product_attention is original
+
+
+def test_blocks_overlapping_across_threads_restore_pytorch(rng, monkeypatch):
+    # A enters, B enters, A leaves, B leaves: PyTorch's function is back, and a thread outside
+    # any block gets PyTorch's behaviour while another thread's block is open.
+    import threading
+
+    g = generator(rng, "cpu")
+    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    calls = count_routed(monkeypatch)
+    original = F.scaled_dot_product_attention
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    failures = []
+
+    def thread_a():
+        with dattn.sdpa_routing(backend="fa"):
+            a_in.set()
+            b_in.wait(5)
+            F.scaled_dot_product_attention(q, k, v)
+        a_out.set()
+
+    def thread_b():
+        a_in.wait(5)
+        with dattn.sdpa_routing(backend="sdpa"):
+            b_in.set()
+            a_out.wait(5)
+            F.scaled_dot_product_attention(q, k, v)
+
+    def outsider():
+        a_in.wait(5)
+        b_in.wait(5)
+        try:
+            torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v), original(q, k, v),
+                                       rtol=0, atol=0)
+        except AssertionError as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=f) for f in (thread_a, thread_b, outsider)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not failures
+    assert sorted(calls) == ["fa", "sdpa"]
+    assert F.scaled_dot_product_attention is original
+
+
+def test_a_wrapper_installed_inside_a_block_keeps_working(rng):
+    # Another library wraps F.scaled_dot_product_attention while a block is open: leaving the
+    # block keeps its wrapper, and calls through it neither loop nor lose PyTorch's answer.
+    g = generator(rng, "cpu")
+    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    original = F.scaled_dot_product_attention
+    expected = original(q, k, v)
+    with dattn.sdpa_routing():
+        inner = F.scaled_dot_product_attention
+        F.scaled_dot_product_attention = lambda *a, **kw: inner(*a, **kw)
+        wrapper = F.scaled_dot_product_attention
+    try:
+        assert F.scaled_dot_product_attention is wrapper
+        torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v), expected, rtol=0, atol=0)
+        with dattn.sdpa_routing():
+            F.scaled_dot_product_attention(q, k, v)
+    finally:
+        F.scaled_dot_product_attention = original
+
+
+def test_scale_is_keyword_only_as_in_pytorch(rng):
+    g = generator(rng, "cpu")
+    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    with pytest.raises(TypeError):
+        F.scaled_dot_product_attention(q, k, v, None, 0.0, False, 0.125)
+    with dattn.sdpa_routing(), pytest.raises(TypeError):
+        F.scaled_dot_product_attention(q, k, v, None, 0.0, False, 0.125)
