@@ -306,5 +306,60 @@ TEST_F(Sage, Fp8OnDeviceWithoutFp8IsAnError) {
   EXPECT_THROW(prob.run_gpu(), std::invalid_argument);
 }
 
+// CUDA graphs (C++ engines capture whole forward passes): a capture cannot allocate (the
+// memory would belong to the graph), so it reuses the workspace of an earlier call on its
+// stream; replays match the direct call bit for bit, also after a larger call grew the
+// stream's workspace (the captured buffer stays the graph's). A capture with no earlier call
+// on its stream is refused with the remedy, and the stream can capture again afterwards.
+TEST_F(Sage, CudaGraphCaptureReplaysTheDirectCall) {
+  SageCase c{.batch = 2, .heads_q = 8, .heads_kv = 4, .seq_q = 200, .seq_kv = 333};
+  if (!runnable(c)) c.pv = SagePV::f16;
+  cudaStream_t stream = nullptr, fresh = nullptr;
+  cuda_ok(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "stream");
+  cuda_ok(cudaStreamCreateWithFlags(&fresh, cudaStreamNonBlocking), "fresh stream");
+  {
+    SageProblem prob(c, test::test_seed("graph"), stream);
+    ASSERT_EQ(prob.run_gpu(), 0);
+    const std::vector<double> direct = prob.out();
+
+    cudaGraph_t graph = nullptr;
+    cuda_ok(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "begin capture");
+    cuda::sage_attn(prob.device(), c.kernel);
+    cuda_ok(cudaStreamEndCapture(stream, &graph), "end capture");
+    cudaGraphExec_t exec = nullptr;
+    cuda_ok(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
+    const auto replay = [&] { cuda_ok(cudaGraphLaunch(exec, stream), "graph launch"); };
+    ASSERT_EQ(prob.run_gpu(replay), 0);
+    EXPECT_EQ(prob.out(), direct) << "the replay differs from the direct call";
+
+    SageCase larger = c;
+    larger.seq_q = larger.seq_kv = 1500;  // grows this stream's workspace
+    SageProblem big(larger, test::test_seed("graph-big"), stream);
+    ASSERT_EQ(big.run_gpu(), 0);
+    ASSERT_EQ(prob.run_gpu(replay), 0);
+    EXPECT_EQ(prob.out(), direct) << "the replay after a larger call differs";
+    cuda_ok(cudaGraphExecDestroy(exec), "destroy exec");
+    cuda_ok(cudaGraphDestroy(graph), "destroy graph");
+
+    SageProblem first(c, test::test_seed("graph-first"), fresh);
+    cuda_ok(cudaStreamSynchronize(fresh), "uploads");
+    cuda_ok(cudaStreamBeginCapture(fresh, cudaStreamCaptureModeThreadLocal), "begin capture");
+    try {
+      cuda::sage_attn(first.device(), c.kernel);
+      ADD_FAILURE() << "a capture with no earlier call on its stream was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("once on this stream outside the capture"), std::string::npos)
+          << e.what();
+    }
+    cudaGraph_t refused = nullptr;
+    (void)cudaStreamEndCapture(fresh, &refused);
+    if (refused) cudaGraphDestroy(refused);
+    (void)cudaGetLastError();
+    ASSERT_EQ(first.run_gpu(), 0);  // the stream works outside a capture afterwards
+  }
+  cuda_ok(cudaStreamDestroy(stream), "destroy stream");
+  cuda_ok(cudaStreamDestroy(fresh), "destroy fresh stream");
+}
+
 }  // namespace
 }  // namespace dattn::sage_test

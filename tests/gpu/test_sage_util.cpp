@@ -161,10 +161,14 @@ SageProblem::~SageProblem() {
   cudaFree(dlse_);
 }
 
-int64_t SageProblem::run_gpu() {
+int64_t SageProblem::run_gpu(const std::function<void()>& launch) {
   cuda_ok(cudaMemsetAsync(dout_, 0xff, out_.size() * 2, stream_), "poison out");
   cuda_ok(cudaMemsetAsync(dlse_, 0xff, lse_.size() * sizeof(float), stream_), "poison lse");
-  cuda::sage_attn(device_, case_.kernel);
+  if (launch) {
+    launch();
+  } else {
+    cuda::sage_attn(device_, case_.kernel);
+  }
   cuda_ok(cudaStreamSynchronize(stream_), "sage_attn on the device");
   cuda_ok(cudaMemcpy(out_.data(), dout_, out_.size() * 2, cudaMemcpyDeviceToHost), "download out");
   cuda_ok(cudaMemcpy(lse_.data(), dlse_, lse_.size() * sizeof(float), cudaMemcpyDeviceToHost),

@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,10 +47,12 @@ class SageProblem {
   const dattn_problem& host() const { return host_; }      // out / lse: host buffers
   const dattn_problem& device() const { return device_; }  // device buffers, private stream
 
-  // Poisons the device out / lse (NaN), runs cuda::sage_attn with the case's kernel, waits for the stream and
+  // Poisons the device out / lse (NaN), runs cuda::sage_attn with the case's kernel (or
+  // `launch`, e.g. a CUDA graph's replay, on the problem's stream), waits for the stream and
   // copies out / lse into the host buffers. Returns the number of padding elements of out
   // that the kernel changed (must be 0).
-  int64_t run_gpu();
+  int64_t run_gpu(const std::function<void()>& launch = {});
+  cudaStream_t stream() const { return stream_; }
   // cpu::sage_attn on the host problem, into the host out / lse.
   void run_cpu();
 

@@ -2,6 +2,8 @@
 
 #include <map>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <tuple>
 
@@ -14,6 +16,9 @@ struct Buffer {
   std::mutex mutex;  // held by the lease of the call using the buffer
   void* ptr = nullptr;
   size_t bytes = 0;
+  // A CUDA graph captured with this buffer replays into it later: growing then allocates a new
+  // buffer and leaves this one to the graph (until process exit; captures are few).
+  bool captured = false;
 };
 
 // Grow in steps of at least this much, so a slowly growing sequence length does not free
@@ -43,18 +48,28 @@ WorkspaceLease workspace(int device, cudaStream_t stream, size_t bytes) {
   if (bytes == 0) return {};
   Buffer& buf = buffer_for(device, stream);
   WorkspaceLease lease{nullptr, std::unique_lock<std::mutex>(buf.mutex)};
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  DATTN_CUDA_CHECK(cudaStreamIsCapturing(stream, &capture));
+  const bool capturing = capture != cudaStreamCaptureStatusNone;
   if (buf.bytes < bytes) {
-    // Stream order makes this safe without a sync: work already enqueued on `stream` that
-    // uses the old buffer runs before the free.
-    if (buf.ptr != nullptr) {
-      DATTN_CUDA_CHECK(cudaFreeAsync(buf.ptr, stream));
-      buf.ptr = nullptr;
-      buf.bytes = 0;
+    // An allocation inside a capture would belong to that graph, not to later calls.
+    if (capturing) {
+      throw std::invalid_argument(
+          "sage_attn under CUDA graph capture needs its " + std::to_string(bytes) +
+          "-byte workspace on this stream before the capture: run the same call (or a larger one) "
+          "once on this stream outside the capture, then capture it");
     }
+    // Stream order makes the free safe without a sync: work already enqueued on `stream`
+    // that uses the old buffer runs before it.
+    if (buf.ptr != nullptr && !buf.captured) DATTN_CUDA_CHECK(cudaFreeAsync(buf.ptr, stream));
+    buf.ptr = nullptr;
+    buf.bytes = 0;
+    buf.captured = false;
     const size_t grown = (bytes + kGrowthGranularity - 1) / kGrowthGranularity * kGrowthGranularity;
     DATTN_CUDA_CHECK(cudaMallocAsync(&buf.ptr, grown, stream));
     buf.bytes = grown;
   }
+  if (capturing) buf.captured = true;
   lease.ptr = buf.ptr;
   return lease;
 }

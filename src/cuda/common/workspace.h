@@ -22,7 +22,9 @@ struct WorkspaceLease {
 // freed with cudaFreeAsync on the same stream, so steady state allocates nothing and never
 // synchronizes. cudaStreamPerThread names a different stream in each thread, so it is keyed
 // per thread. `device` must be the current device. ptr is nullptr when bytes == 0 (and
-// nothing is locked). Throws CudaError.
+// nothing is locked). Under CUDA graph capture nothing is allocated: the buffer must already
+// be large enough (std::invalid_argument otherwise, saying how), and a buffer a graph captured
+// is never freed, since replays write into it. Throws CudaError.
 WorkspaceLease workspace(int device, cudaStream_t stream, size_t bytes);
 
 }  // namespace dattn::cuda
