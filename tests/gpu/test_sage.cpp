@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -306,26 +307,40 @@ TEST_F(Sage, Fp8OnDeviceWithoutFp8IsAnError) {
   EXPECT_THROW(prob.run_gpu(), std::invalid_argument);
 }
 
+// Captures `launch` on `stream` into a graph; the capture ends whatever `launch` throws, so a
+// failure cannot leave the stream capturing for the tests after it.
+cudaGraph_t capture(cudaStream_t stream, const std::function<void()>& launch) {
+  cuda_ok(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "begin capture");
+  try {
+    launch();
+  } catch (...) {
+    cudaGraph_t partial = nullptr;
+    (void)cudaStreamEndCapture(stream, &partial);
+    if (partial) cudaGraphDestroy(partial);
+    (void)cudaGetLastError();
+    throw;
+  }
+  cudaGraph_t graph = nullptr;
+  cuda_ok(cudaStreamEndCapture(stream, &graph), "end capture");
+  return graph;
+}
+
 // CUDA graphs (C++ engines capture whole forward passes): a capture cannot allocate (the
 // memory would belong to the graph), so it reuses the workspace of an earlier call on its
 // stream; replays match the direct call bit for bit, also after a larger call grew the
-// stream's workspace (the captured buffer stays the graph's). A capture with no earlier call
-// on its stream is refused with the remedy, and the stream can capture again afterwards.
+// stream's workspace (the captured buffer stays the graph's). A capture that would need a
+// larger workspace than its stream has is refused with the remedy, and the stream works on.
 TEST_F(Sage, CudaGraphCaptureReplaysTheDirectCall) {
   SageCase c{.batch = 2, .heads_q = 8, .heads_kv = 4, .seq_q = 200, .seq_kv = 333};
   if (!runnable(c)) c.pv = SagePV::f16;
-  cudaStream_t stream = nullptr, fresh = nullptr;
+  cudaStream_t stream = nullptr;
   cuda_ok(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "stream");
-  cuda_ok(cudaStreamCreateWithFlags(&fresh, cudaStreamNonBlocking), "fresh stream");
   {
     SageProblem prob(c, test::test_seed("graph"), stream);
     ASSERT_EQ(prob.run_gpu(), 0);
     const std::vector<double> direct = prob.out();
 
-    cudaGraph_t graph = nullptr;
-    cuda_ok(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "begin capture");
-    cuda::sage_attn(prob.device(), c.kernel);
-    cuda_ok(cudaStreamEndCapture(stream, &graph), "end capture");
+    cudaGraph_t graph = capture(stream, [&] { cuda::sage_attn(prob.device(), c.kernel); });
     cudaGraphExec_t exec = nullptr;
     cuda_ok(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
     const auto replay = [&] { cuda_ok(cudaGraphLaunch(exec, stream), "graph launch"); };
@@ -341,24 +356,21 @@ TEST_F(Sage, CudaGraphCaptureReplaysTheDirectCall) {
     cuda_ok(cudaGraphExecDestroy(exec), "destroy exec");
     cuda_ok(cudaGraphDestroy(graph), "destroy graph");
 
-    SageProblem first(c, test::test_seed("graph-first"), fresh);
-    cuda_ok(cudaStreamSynchronize(fresh), "uploads");
-    cuda_ok(cudaStreamBeginCapture(fresh, cudaStreamCaptureModeThreadLocal), "begin capture");
+    SageCase largest = c;
+    largest.seq_q = largest.seq_kv = 3000;  // more workspace than the stream has
+    SageProblem huge(largest, test::test_seed("graph-huge"), stream);
+    cuda_ok(cudaStreamSynchronize(stream), "uploads");
     try {
-      cuda::sage_attn(first.device(), c.kernel);
-      ADD_FAILURE() << "a capture with no earlier call on its stream was accepted";
+      cudaGraph_t accepted = capture(stream, [&] { cuda::sage_attn(huge.device(), c.kernel); });
+      cudaGraphDestroy(accepted);
+      ADD_FAILURE() << "a capture that needs a larger workspace was accepted";
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find("once on this stream outside the capture"), std::string::npos)
           << e.what();
     }
-    cudaGraph_t refused = nullptr;
-    (void)cudaStreamEndCapture(fresh, &refused);
-    if (refused) cudaGraphDestroy(refused);
-    (void)cudaGetLastError();
-    ASSERT_EQ(first.run_gpu(), 0);  // the stream works outside a capture afterwards
+    ASSERT_EQ(huge.run_gpu(), 0);  // outside a capture the stream grows its workspace as before
   }
   cuda_ok(cudaStreamDestroy(stream), "destroy stream");
-  cuda_ok(cudaStreamDestroy(fresh), "destroy fresh stream");
 }
 
 }  // namespace

@@ -19,6 +19,9 @@ struct Buffer {
   // A CUDA graph captured with this buffer replays into it later: growing then allocates a new
   // buffer and leaves this one to the graph (until process exit; captures are few).
   bool captured = false;
+  // The stream the buffer was last used on (cudaStreamGetId, unique for the process): a new
+  // stream may get a destroyed one's handle, and with it this entry.
+  unsigned long long stream_id = 0;
 };
 
 // Grow in steps of at least this much, so a slowly growing sequence length does not free
@@ -51,7 +54,11 @@ WorkspaceLease workspace(int device, cudaStream_t stream, size_t bytes) {
   cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
   DATTN_CUDA_CHECK(cudaStreamIsCapturing(stream, &capture));
   const bool capturing = capture != cudaStreamCaptureStatusNone;
-  if (buf.bytes < bytes) {
+  // cudaStreamGetId is not permitted during a capture; a capture trusts the entry it finds.
+  unsigned long long stream_id = buf.stream_id;
+  if (!capturing) DATTN_CUDA_CHECK(cudaStreamGetId(stream, &stream_id));
+  const bool other_stream = buf.ptr != nullptr && buf.stream_id != stream_id;
+  if (other_stream || buf.bytes < bytes) {
     // An allocation inside a capture would belong to that graph, not to later calls.
     if (capturing) {
       throw std::invalid_argument(
@@ -60,8 +67,16 @@ WorkspaceLease workspace(int device, cudaStream_t stream, size_t bytes) {
           "once on this stream outside the capture, then capture it");
     }
     // Stream order makes the free safe without a sync: work already enqueued on `stream`
-    // that uses the old buffer runs before it.
-    if (buf.ptr != nullptr && !buf.captured) DATTN_CUDA_CHECK(cudaFreeAsync(buf.ptr, stream));
+    // that uses the old buffer runs before it. A destroyed stream's work is in no order with
+    // this one, so its buffer goes with cudaFree, which waits for the device (stream churn
+    // only).
+    if (buf.ptr != nullptr && !buf.captured) {
+      if (other_stream) {
+        DATTN_CUDA_CHECK(cudaFree(buf.ptr));
+      } else {
+        DATTN_CUDA_CHECK(cudaFreeAsync(buf.ptr, stream));
+      }
+    }
     buf.ptr = nullptr;
     buf.bytes = 0;
     buf.captured = false;
@@ -70,6 +85,7 @@ WorkspaceLease workspace(int device, cudaStream_t stream, size_t bytes) {
     buf.bytes = grown;
   }
   if (capturing) buf.captured = true;
+  buf.stream_id = stream_id;
   lease.ptr = buf.ptr;
   return lease;
 }

@@ -24,7 +24,8 @@ struct WorkspaceLease {
 // per thread. `device` must be the current device. ptr is nullptr when bytes == 0 (and
 // nothing is locked). Under CUDA graph capture nothing is allocated: the buffer must already
 // be large enough (std::invalid_argument otherwise, saying how), and a buffer a graph captured
-// is never freed, since replays write into it. Throws CudaError.
+// is never freed, since replays write into it. A new stream that got a destroyed stream's
+// handle gets a buffer of its own. Throws CudaError.
 WorkspaceLease workspace(int device, cudaStream_t stream, size_t bytes);
 
 }  // namespace dattn::cuda
