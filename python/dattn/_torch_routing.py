@@ -94,7 +94,9 @@ _settings: contextvars.ContextVar[Optional[_Settings]] = contextvars.ContextVar(
     "dattn_sdpa_routing", default=None)
 _install_lock = threading.Lock()
 _open_blocks = 0
-_pytorch_sdpa = None  # what F.scaled_dot_product_attention was when the wrapper went in
+_pytorch_sdpa = None  # the function under the wrapper: where calls are handed on
+_restore_to = None  # what F.scaled_dot_product_attention holds again when the last block ends
+_wrapped_over = False  # the last block ended under another library's wrapper, which calls ours
 # True while the wrapper hands a call on: a wrapper that another library installed over ours
 # and that calls ours would otherwise bring the call back here for ever.
 _handing_on: contextvars.ContextVar[bool] = contextvars.ContextVar("dattn_sdpa_handing_on",
@@ -174,24 +176,37 @@ def sdpa_routing(backend: Optional[str] = None, *, strict: bool = False) -> Iter
     """
     import torch.nn.functional as F
 
-    global _open_blocks, _pytorch_sdpa
+    global _open_blocks, _pytorch_sdpa, _restore_to, _wrapped_over
     with _install_lock:
-        if _open_blocks == 0 and F.scaled_dot_product_attention is not _routed:
-            _pytorch_sdpa = F.scaled_dot_product_attention
+        if _open_blocks == 0:
+            current = F.scaled_dot_product_attention
+            if current is _routed:  # left in place by a wrapper's owner who put ours back
+                _restore_to = _pytorch_sdpa
+            elif _wrapped_over:  # that wrapper calls ours: hand on beneath it, not to it
+                _restore_to = current
+            else:
+                _restore_to = _pytorch_sdpa = current
             F.scaled_dot_product_attention = _routed
         _open_blocks += 1
     token = _settings.set((backend, strict))
     try:
         yield
     finally:
-        _settings.reset(token)
-        with _install_lock:
-            _open_blocks -= 1
-            if _open_blocks == 0:
-                # A wrapper another library installed over ours stays: it calls ours, which
-                # now hands every call on.
-                if F.scaled_dot_product_attention is _routed:
-                    F.scaled_dot_product_attention = _pytorch_sdpa
+        try:
+            _settings.reset(token)
+        except ValueError:
+            pass  # left in another context (an async fixture's teardown): its value is its own
+        finally:
+            with _install_lock:
+                _open_blocks -= 1
+                if _open_blocks == 0:
+                    # A wrapper another library installed over ours stays: it calls ours,
+                    # which now hands every call on.
+                    if F.scaled_dot_product_attention is _routed:
+                        F.scaled_dot_product_attention = _restore_to
+                        _wrapped_over = _restore_to is not _pytorch_sdpa
+                    else:
+                        _wrapped_over = True
 
 
 patch_sdpa = sdpa_routing

@@ -109,7 +109,7 @@ TEST(RunDefault, TextSaysWhatRanAndWhy) {
   }
 }
 
-// sage fp8's own error sits near its bound, so a two-row sample misses it now and then: such a
+// sage fp8's own error sits near its bound, so a sample of a row or two misses it now and then: such a
 // miss must explain itself (bounds.h), and a pass or an exact backend's result must not.
 TEST(RunCheck, ASageFp8MissCarriesItsNote) {
   const std::vector<std::string> base = {"run", "--platform", "cpu", "--attention-backend", "sage_attn",

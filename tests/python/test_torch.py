@@ -211,22 +211,44 @@ def test_blocks_overlapping_across_threads_restore_pytorch(rng, monkeypatch):
 
 def test_a_wrapper_installed_inside_a_block_keeps_working(rng):
     # Another library wraps F.scaled_dot_product_attention while a block is open: leaving the
-    # block keeps its wrapper, and calls through it neither loop nor lose PyTorch's answer.
+    # block keeps its wrapper, and calls through it run it once, neither looping nor losing
+    # PyTorch's answer, also after later blocks.
     g = generator(rng, "cpu")
     q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
     original = F.scaled_dot_product_attention
     expected = original(q, k, v)
-    with dattn.sdpa_routing():
-        inner = F.scaled_dot_product_attention
-        F.scaled_dot_product_attention = lambda *a, **kw: inner(*a, **kw)
-        wrapper = F.scaled_dot_product_attention
+    runs = []
     try:
-        assert F.scaled_dot_product_attention is wrapper
-        torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v), expected, rtol=0, atol=0)
         with dattn.sdpa_routing():
-            F.scaled_dot_product_attention(q, k, v)
+            inner = F.scaled_dot_product_attention
+
+            def wrapper(*a, **kw):
+                runs.append(1)
+                return inner(*a, **kw)
+            F.scaled_dot_product_attention = wrapper
+        for _ in range(2):
+            assert F.scaled_dot_product_attention is wrapper
+            runs.clear()
+            torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v), expected,
+                                       rtol=0, atol=0)
+            assert len(runs) == 1
+            with dattn.sdpa_routing():
+                F.scaled_dot_product_attention(q, k, v)
     finally:
         F.scaled_dot_product_attention = original
+
+
+def test_a_block_left_in_another_context_still_restores_pytorch():
+    # An async fixture enters in one task and leaves in another: the context variable cannot be
+    # reset there, and PyTorch's function must come back all the same.
+    import contextvars
+
+    original = F.scaled_dot_product_attention
+    block = dattn.sdpa_routing()
+    contextvars.copy_context().run(block.__enter__)
+    assert F.scaled_dot_product_attention is not original
+    block.__exit__(None, None, None)
+    assert F.scaled_dot_product_attention is original
 
 
 def test_scale_is_keyword_only_as_in_pytorch(rng):
