@@ -80,6 +80,7 @@ struct Selection {
   Backend backend = Backend::sdpa;
   bool fallback = false;            // true when backend differs from what was requested
   std::vector<std::string> reasons; // every rule that fired, in order, with remedies
+  std::optional<SagePV> sage_pv;    // sage_attn's P·V precision as run (fp8 or f16); unset otherwise
 };
 
 DATTN_API const char* to_string(DType);

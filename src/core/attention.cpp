@@ -90,9 +90,10 @@ Selection attention(const Tensor& q, const Tensor& k, const Tensor& v, const Ten
       s.fallback = true;
     }
   }
-  if (s.backend == Backend::sage_attn)
-    p.sage_pv = static_cast<int32_t>(
-        selector::sage_pv(platform, q.device_index, options.sage_pv, policy, s.reasons));
+  if (s.backend == Backend::sage_attn) {
+    s.sage_pv = selector::sage_pv(platform, q.device_index, options.sage_pv, policy, s.reasons);
+    p.sage_pv = static_cast<int32_t>(*s.sage_pv);
+  }
 
   try {
     switch (platform) {

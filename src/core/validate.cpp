@@ -16,8 +16,10 @@ namespace {
 }
 
 std::string dims(const std::array<int64_t, 4>& a) {
-  return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) +
-         ", " + std::to_string(a[3]) + "]";
+  // Appended, not a chain of +: g++ 12 warns falsely (-Wrestrict) on the chain.
+  std::string s = "[";
+  for (int d = 0; d < 4; ++d) s.append(d ? ", " : "").append(std::to_string(a[d]));
+  return s.append("]");
 }
 
 std::string where(const Tensor& t) {

@@ -50,6 +50,18 @@ class Attention : public ::testing::Test {
   CleanEnv env;
 };
 
+// Selection::sage_pv says the precision sage_attn ran with (the CPU's automatic is f16); other
+// backends leave it unset.
+TEST_F(Attention, SelectionReportsSagePrecisionAsRun) {
+  Problem p = make_problem_data({}, DType::bf16, Layout::HND, fresh_seed());
+  p.options.backend = "sage_attn";
+  EXPECT_EQ(attention(p.q.t, p.k.t, p.v.t, p.out.t, &p.lse, p.options).sage_pv, SagePV::f16);
+  p.options.sage_pv = SagePV::fp8;
+  EXPECT_EQ(attention(p.q.t, p.k.t, p.v.t, p.out.t, &p.lse, p.options).sage_pv, SagePV::fp8);
+  p.options.backend = "fa";
+  EXPECT_FALSE(attention(p.q.t, p.k.t, p.v.t, p.out.t, &p.lse, p.options).sage_pv.has_value());
+}
+
 // An unset policy reads DATTN_STRICT; an explicit one wins over it (sage_attn on f32 falls back
 // to fa on the CPU).
 TEST_F(Attention, UnsetPolicyFollowsDattnStrict) {

@@ -31,8 +31,8 @@ inline constexpr Bound kSageFp8{
     "more rows (--check-rows 4096) or with --sage-pv f16 before suspecting the kernel."};
 inline constexpr Bound kSageF16{0.9996, 0.025};
 
-// `pv` is the request's P·V precision; automatic resolves to f16 on the CPU and to fp8 on a
-// GPU (the looser bound: the CLI does not know which of fp8/f16 the GPU module picked).
+// `pv` is the P·V precision sage_attn ran with (Selection::sage_pv); automatic, where none is
+// known, takes f16 on the CPU and fp8 (the looser bound) on a GPU.
 inline Bound accuracy_bound(Backend backend, DType dtype, SagePV pv, Platform platform) {
   if (backend == Backend::sage_attn) {
     if (pv == SagePV::automatic) pv = platform == Platform::cpu ? SagePV::f16 : SagePV::fp8;

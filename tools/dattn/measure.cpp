@@ -183,7 +183,9 @@ Measurement measure(const MeasureSpec& spec) {
       check::reference(p, check::sampled_rows(p, sample_stride(s, spec.check_rows)));
   m.rows_checked = static_cast<int64_t>(ref.rows.size());
   m.metrics = check::compare(check::gather_output(p, ref.rows), ref.out);
-  m.bound = accuracy_bound(m.selection.backend, spec.dtype, spec.options.sage_pv, spec.platform);
+  // The precision sage_attn ran with, not the one requested: automatic resolves per device.
+  m.bound = accuracy_bound(m.selection.backend, spec.dtype, m.selection.sage_pv.value_or(spec.options.sage_pv),
+                           spec.platform);
   m.passed = m.metrics.nonfinite == 0 && m.metrics.cosine >= m.bound.min_cosine &&
              m.metrics.rel_l1 <= m.bound.max_rel_l1;
   return m;
