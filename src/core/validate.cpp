@@ -108,13 +108,9 @@ void check_tensor(const std::string& name, const Tensor& t, Layout layout) {
   if (t.strides[3] != 1)
     bad(name + ".strides[3] (head_dim) must be 1 (head_dim contiguous), got " +
         std::to_string(t.strides[3]));
-  // A broadcast view (stride 0) can claim far more elements than it spans; kernels size their
-  // temporaries (sage's quantized copies) from the logical shape in 64-bit byte counts, so the
-  // logical count stays well inside int64 even after padding and multiplying by 4-byte scales.
-  constexpr int64_t kMaxElements = int64_t{1} << 52;
   int64_t count = 1;
   for (int d = 0; d < 4; ++d)
-    if (__builtin_mul_overflow(count, t.shape[d], &count) || count > kMaxElements)
+    if (__builtin_mul_overflow(count, t.shape[d], &count) || count > kMaxTensorElements)
       bad(name + ".shape: " + std::to_string(t.shape[0]) + "x" + std::to_string(t.shape[1]) + "x" +
           std::to_string(t.shape[2]) + "x" + std::to_string(t.shape[3]) +
           " elements exceed the supported 2^52 per tensor");

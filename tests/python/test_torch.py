@@ -151,9 +151,13 @@ def test_routing_restores_pytorch():
     assert F.scaled_dot_product_attention is original
 
 
-def test_nested_blocks_use_the_innermost_settings(rng, monkeypatch):
+def cpu_qkv(rng):
     g = generator(rng, "cpu")
-    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    return tuple(torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+
+
+def test_nested_blocks_use_the_innermost_settings(rng, monkeypatch):
+    q, k, v = cpu_qkv(rng)
     calls = count_routed(monkeypatch)
     original = F.scaled_dot_product_attention
     with dattn.sdpa_routing(backend="fa"):
@@ -169,8 +173,7 @@ def test_blocks_overlapping_across_threads_restore_pytorch(rng, monkeypatch):
     # any block gets PyTorch's behaviour while another thread's block is open.
     import threading
 
-    g = generator(rng, "cpu")
-    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    q, k, v = cpu_qkv(rng)
     calls = count_routed(monkeypatch)
     original = F.scaled_dot_product_attention
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
@@ -213,8 +216,7 @@ def test_a_wrapper_installed_inside_a_block_keeps_working(rng):
     # Another library wraps F.scaled_dot_product_attention while a block is open: leaving the
     # block keeps its wrapper, and calls through it run it once, neither looping nor losing
     # PyTorch's answer, also after later blocks.
-    g = generator(rng, "cpu")
-    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    q, k, v = cpu_qkv(rng)
     original = F.scaled_dot_product_attention
     expected = original(q, k, v)
     runs = []
@@ -252,8 +254,7 @@ def test_a_block_left_in_another_context_still_restores_pytorch():
 
 
 def test_scale_is_keyword_only_as_in_pytorch(rng):
-    g = generator(rng, "cpu")
-    q, k, v = (torch.randn(1, 2, 20, 64, generator=g) for _ in range(3))
+    q, k, v = cpu_qkv(rng)
     with pytest.raises(TypeError):
         F.scaled_dot_product_attention(q, k, v, None, 0.0, False, 0.125)
     with dattn.sdpa_routing(), pytest.raises(TypeError):

@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "core/validate.h"
 #include "dattn/dattn.h"
 
 namespace dattn::cli {
@@ -42,14 +43,13 @@ void add_backend_options(CLI::App& app, CommonArgs& args) {
 
 namespace {
 
-// A shape's tensors must each hold at most the library's 2^52 elements (validate.cpp): checked
-// here, before the CLI sizes its buffers from products that would otherwise overflow.
+// A shape's tensors must each hold at most the library's kMaxTensorElements: checked here,
+// before the CLI sizes its buffers from products that would otherwise overflow.
 void check_tensor_sizes(const Shape& s, const std::string& text) {
-  constexpr int64_t kMaxElements = int64_t{1} << 52;
   for (const auto& [name, heads, seq] : {std::tuple{"q", s.heads_q, s.seq_q}, std::tuple{"k/v", s.heads_kv, s.seq_kv}}) {
     int64_t n = s.batch;
     if (__builtin_mul_overflow(n, heads, &n) || __builtin_mul_overflow(n, seq, &n) ||
-        __builtin_mul_overflow(n, s.head_dim, &n) || n > kMaxElements) {
+        __builtin_mul_overflow(n, s.head_dim, &n) || n > kMaxTensorElements) {
       std::string message = "--shape '";  // appended, not +: g++ 12 warns falsely (-Wrestrict) on the chain
       message.append(text).append("': ").append(name).append(" would hold more than the supported 2^52 elements");
       throw Error(ErrorCode::invalid_argument, message);
